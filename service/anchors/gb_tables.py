@@ -1,0 +1,457 @@
+"""Tables 二, 三 and 四 of the 2019 and 2021 national templates, in every shape seen so far.
+
+The template fixes the order of the rows and columns, so a table can be read as a stream of numbers
+even when PDF conversion has detached the labels or glued the cells into one run of digits
+("713000074" is 71,3,0,0,0,0,74). A run is split by searching every split that satisfies the
+table's own identities — per row (总计 = Σ applicant columns) while decoding, and per column
+(balance, outcomes) over the whole table at once. A reading the identities do not settle is never
+chosen silently: its cells go to review with the candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from service.anchors import Findings, Found
+from service.checks import T4_BLOCKS, T4_CELLS, run_checks, t3_rows
+from service.ingest import Document
+from service.schema import APPLICANT_COLUMNS, Evidence, Unresolved
+
+MAX_PARSES = 64
+BLANK = ""
+
+T3_START = re.compile(r"本年新收政府信息公开申请数量")
+T3_LAST_ROW = re.compile(r"结转下年度继续办理")
+T4_HEADING = re.compile(r"行政\S{0,2}复议")
+T4_END = re.compile(r"[五六七]\s*[、.．]\s*(?:存在的|政府信息公开工作存在|其他需要报告)|存在的主要问题")
+ENUMERATOR = re.compile(r"\d(?=\s*[.．、]\s*[\u4e00-\u9fff“\"])")
+NUMBER = re.compile(r"\d+")
+
+
+@dataclass
+class Chunk:
+    """A run of digits as printed (possibly several glued cells), or a blank table cell."""
+
+    digits: str
+    start: int
+    end: int
+
+
+@dataclass
+class Cell:
+    value: int | None
+    start: int
+    end: int
+
+
+# --------------------------------------------------------------------------- tokenising
+
+
+def _pipe_lines(text: str, start: int, end: int) -> list[re.Match[str]]:
+    return [m for m in re.finditer(r"(?m)^[ \t]*\|.*$", text[:end]) if m.start() >= start]
+
+
+def chunks_in(text: str, start: int, end: int) -> list[Chunk]:
+    """The numeric cells of a table region: pipe-table cells when the region is a pipe table, else runs of
+    digits in the flattened text (row enumerators such as the 2 of ``2.重复申请`` removed)."""
+    lines = _pipe_lines(text, start, end)
+    if len(lines) >= 3:
+        return _pipe_chunks(lines)
+    chunks: list[Chunk] = []
+    region = ENUMERATOR.sub(" ", text[start:end])
+    region = re.sub(r"\d{4}\s*年", lambda m: " " * len(m.group()), region)  # years are never cells
+    for match in NUMBER.finditer(region):
+        chunks.append(Chunk(match.group(), start + match.start(), start + match.end()))
+    return chunks
+
+
+def _pipe_chunks(lines: list[re.Match[str]]) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for line in lines:
+        if re.fullmatch(r"[\s|:\-]*", line.group()):
+            continue  # |---|---| separator
+        cells = []
+        position = line.start()
+        for raw in line.group().split("|")[1:-1] if line.group().rstrip().endswith("|") else \
+                line.group().split("|")[1:]:
+            cell_start = position + line.group()[position - line.start():].index("|") + 1
+            position = cell_start + len(raw)
+            cells.append((raw, cell_start))
+        numeric = [(raw.strip(), s + raw.index(raw.strip()) if raw.strip() else s) for raw, s in cells]
+        values = [(v, s) for v, s in numeric if re.fullmatch(r"\d+", v)]
+        if not values:
+            continue
+        first_numeric = next(i for i, (v, _) in enumerate(numeric) if re.fullmatch(r"\d+", v))
+        row: list[Chunk] = []
+        for value, cell_start in numeric[first_numeric:]:
+            if re.fullmatch(r"\d+", value):
+                row.append(Chunk(value, cell_start, cell_start + len(value)))
+            elif value == "":
+                row.append(Chunk(BLANK, cell_start, cell_start))
+        while row and row[-1].digits == BLANK:  # trailing blanks of an over-wide header
+            row.pop()
+        if len([c for c in row if c.digits]) < 7 and len(numeric) - first_numeric > len(row):
+            # a short row followed by a blank cell: the blank is a real (empty) cell, e.g. a blank 总计
+            tail = numeric[first_numeric + len(row):]
+            if tail and tail[0][0] == "":
+                row.append(Chunk(BLANK, tail[0][1], tail[0][1]))
+        chunks.extend(row)
+    return chunks
+
+
+# --------------------------------------------------------------------------- splitting runs
+
+
+def _splits(digits: str, parts: int) -> Iterator[list[int]]:
+    """Every way to cut ``digits`` into ``parts`` numbers without leading zeros."""
+    if parts == 1:
+        if digits and (digits[0] != "0" or len(digits) == 1):
+            yield [int(digits)]
+        return
+    for cut in range(1, len(digits) - parts + 2):
+        head = digits[:cut]
+        if head[0] == "0" and cut > 1:
+            break
+        for rest in _splits(digits[cut:], parts - 1):
+            yield [int(head), *rest]
+
+
+def _rows(chunks: list[Chunk], width: int, row_ok, count: int) -> list[list[list[Cell]]]:
+    """All readings of the chunk stream as ``count`` rows of ``width`` cells with ``row_ok(row)`` true.
+
+    A row ends at the end of a chunk; a chunk may hold several cells, and a blank chunk is one empty cell.
+    Trailing chunks after the last row are ignored (the region end is approximate).
+    """
+    memo: dict[tuple[int, int], list[list[list[Cell]]]] = {}
+
+    def row_options(index: int) -> Iterator[tuple[list[Cell], int]]:
+        def extend(i: int, cells: list[Cell]) -> Iterator[tuple[list[Cell], int]]:
+            if len(cells) == width:
+                if row_ok(cells):
+                    yield cells, i
+                return
+            if i >= len(chunks):
+                return
+            chunk = chunks[i]
+            if chunk.digits == BLANK:
+                yield from extend(i + 1, [*cells, Cell(None, chunk.start, chunk.end)])
+                return
+            room = width - len(cells)
+            for parts in range(1, min(room, len(chunk.digits)) + 1):
+                for values in _splits(chunk.digits, parts):
+                    new = _cells_of(chunk, values)
+                    yield from extend(i + 1, cells + new)
+
+        yield from extend(index, [])
+
+    def solve(index: int, remaining: int) -> list[list[list[Cell]]]:
+        if remaining == 0:
+            return [[]]
+        key = (index, remaining)
+        if key in memo:
+            return memo[key]
+        readings: list[list[list[Cell]]] = []
+        for row, next_index in row_options(index):
+            for rest in solve(next_index, remaining - 1):
+                readings.append([row, *rest])
+                if len(readings) >= MAX_PARSES:
+                    break
+            if len(readings) >= MAX_PARSES:
+                break
+        memo[key] = readings
+        return readings
+
+    return solve(0, count)
+
+
+def _cells_of(chunk: Chunk, values: list[int]) -> list[Cell]:
+    cells, offset = [], chunk.start
+    for value in values:
+        width = len(str(value))
+        cells.append(Cell(value, offset, offset + width))
+        offset += width
+    return cells
+
+
+def _sum_row(cells: list[Cell]) -> bool:
+    """Table 三 rows: the 总计 column equals the six applicant columns (unknown when a cell is blank)."""
+    values = [c.value for c in cells]
+    if any(v is None for v in values):
+        return True
+    return sum(values[:-1]) == values[-1]
+
+
+def _block_rows(cells: list[Cell]) -> bool:
+    """Table 四 as one row of three blocks: each block's 总计 equals its four outcomes."""
+    for block in range(3):
+        values = [c.value for c in cells[block * 5:block * 5 + 5]]
+        if None not in values and sum(values[:4]) != values[4]:
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- table 三
+
+
+def t3_keys(template: str) -> list[list[str]]:
+    """Row-major keys of table 三: six applicant columns then 总计."""
+    rows = []
+    for row in t3_rows(template):
+        rows.append([f"requests.by_applicant.{c}.{row}" for c in APPLICANT_COLUMNS] + [f"requests.{row}"])
+    return rows
+
+
+def find_table_three(document: Document, template: str) -> Findings:
+    text, findings = document.text, Findings()
+    start_match = T3_START.search(text)
+    if not start_match:
+        return findings
+    last = T3_LAST_ROW.search(text, start_match.end())
+    heading = T4_HEADING.search(text, last.end() if last else start_match.end())
+    end = heading.start() if heading else min(len(text), start_match.end() + 8000)
+    start = _line_start_if_pipe(text, start_match.start())
+    chunks = chunks_in(text, start, end)
+    keys = t3_keys(template)
+    readings = _rows(chunks, 7, _sum_row, len(keys))
+    if not readings:
+        findings.warnings.append(f"table 三 found but its {len(chunks)} numbers do not decode into "
+                                 f"{len(keys)} rows of 7 under the row identities")
+        return findings
+    _emit_readings(document, findings, readings, keys, template, "table 三")
+    return findings
+
+
+def _line_start_if_pipe(text: str, at: int) -> int:
+    line_start = text.rfind("\n", 0, at) + 1
+    return line_start if text[line_start:at].lstrip().startswith("|") else at
+
+
+def _emit_readings(document: Document, findings: Findings, readings: list[list[list[Cell]]],
+                   keys: list[list[str]], template: str, table: str) -> None:
+    """Keep the readings whose column identities fail least; emit the cells they agree on."""
+    scored = []
+    for reading in readings:
+        values = {key: cell.value for row, row_keys in zip(reading, keys, strict=True)
+                  for key, cell in zip(row_keys, row, strict=True) if cell.value is not None}
+        failed = sum(check.status == "fail" for check in run_checks(values, template))
+        scored.append((failed, reading))
+    best = min(failed for failed, _ in scored)
+    survivors = _distinct([reading for failed, reading in scored if failed == best])
+    how = "table-identity" if best == 0 else "table-split"
+    for r, row_keys in enumerate(keys):
+        for c, key in enumerate(row_keys):
+            options = {survivor[r][c].value for survivor in survivors}
+            cell = survivors[0][r][c]
+            if cell.value is None and len(options) == 1:
+                continue  # a blank cell is absent
+            span = _row_span(document.text, survivors[0][r])
+            found = Found(key, cell.value, *span, "table", how,
+                          extra={"table": table, "row": r, "column": c})
+            if len(options) > 1:
+                found.how = "table-split"
+                found.note = (f"{table}: {len(survivors)} readings satisfy the identities; "
+                              f"this cell could be {sorted(o for o in options if o is not None)}")
+                found.extra["ambiguous"] = sorted(o for o in options if o is not None)
+            elif best:
+                found.note = f"{table}: no reading satisfies every column identity"
+            findings.found.append(found)
+
+
+def _distinct(readings: list[list[list[Cell]]]) -> list[list[list[Cell]]]:
+    seen, unique = set(), []
+    for reading in readings:
+        signature = tuple(cell.value for row in reading for cell in row)
+        if signature not in seen:
+            seen.add(signature)
+            unique.append(reading)
+    return unique
+
+
+def _row_span(text: str, row: list[Cell]) -> tuple[int, int]:
+    """The row's digits plus the label just before them, cut at a line start or at the previous digit."""
+    start = min(cell.start for cell in row)
+    end = max(cell.end for cell in row)
+    back = start
+    while back > 0 and start - back < 40 and text[back - 1] not in "\n0123456789":
+        back -= 1
+    return back, end
+
+
+# --------------------------------------------------------------------------- table 四
+
+
+def find_table_four(document: Document, template: str) -> Findings:
+    text, findings = document.text, Findings()
+    anchor = T3_LAST_ROW.search(text) or T3_START.search(text)
+    heading = T4_HEADING.search(text, anchor.end() if anchor else 0)
+    if not heading:
+        return findings
+    stop = T4_END.search(text, heading.end())
+    end = stop.start() if stop else min(len(text), heading.end() + 1500)
+    chunks = chunks_in(text, heading.start(), end)
+    keys = [[f"{block}.{cell}" for block in T4_BLOCKS for cell in T4_CELLS]]
+    readings = _rows(chunks, 15, _block_rows, 1)
+    if not readings:
+        findings.warnings.append(f"table 四 found but its {len(chunks)} numbers do not decode into 15 cells")
+        return findings
+    _emit_readings(document, findings, readings, keys, template, "table 四")
+    return findings
+
+
+# --------------------------------------------------------------------------- table 二
+
+T2_ROWS = {
+    "gb2021": [
+        ("规章", "active.rules", ("issued", "repealed", "in_force")),
+        ("规范性文件", "active.normative", ("issued", "repealed", "in_force")),
+        ("行政许可", "active.licensing", ("decisions",)),
+        ("行政处罚", "active.penalty", ("decisions",)),
+        ("行政强制", "active.coercion", ("decisions",)),
+        ("行政事业性收费", "active.fees", ("amount",)),
+    ],
+    "gb2019": [
+        ("规章", "active.rules", ("new_made", "new_published", "total_published")),
+        ("规范性文件", "active.normative", ("new_made", "new_published", "total_published")),
+        ("行政许可", "active.licensing", ("prev_items", "change", "decisions")),
+        ("其他对外管理服务事项", "active.other_services", ("prev_items", "change", "decisions")),
+        ("行政处罚", "active.penalty", ("prev_items", "change", "decisions")),
+        ("行政强制", "active.coercion", ("prev_items", "change", "decisions")),
+        ("行政事业性收费", "active.fees", ("prev_items", "change")),
+        ("政府集中采购", "active.procurement", ("items", "amount")),
+    ],
+}
+T2_START = re.compile(r"第二十条\s*第\s*[（(]\s*一\s*[）)]\s*项")
+T2_BOUNDARY = re.compile(r"第二十条|信息内容|行政规范性文件|规范性文件|规章|行政许可|其他对外管理服务事项|行政处罚"
+                         r"|行政强制|行政事业性收费|政府集中采购|[一二三四]\s*、")
+T2_VALUE = re.compile(r"[-－]?\d+(?:\.\d+)?\s*(?:万元|元)?")
+# words a report uses in prose for a table-二 column, to settle a glued run
+T2_PROSE_WORDS = {"issued": "制发", "repealed": "废止", "in_force": "现行有效", "new_made": "制作",
+                  "new_published": "新公开", "total_published": "公开总"}
+
+
+def find_table_two(document: Document, template: str) -> Findings:
+    text, findings = document.text, Findings()
+    start_match = T2_START.search(text)
+    t3 = T3_START.search(text)
+    if not start_match:
+        return findings
+    end = t3.start() if t3 and t3.start() > start_match.start() else min(len(text), start_match.end() + 3000)
+    for label, prefix, columns in T2_ROWS[template]:
+        label_at = _t2_label(text, label, start_match.start(), end)
+        if label_at is None:
+            continue
+        label_end = text.index(label, label_at) + len(label)
+        boundary = T2_BOUNDARY.search(text, label_end, end)
+        stop = boundary.start() if boundary else end
+        values = [m for m in T2_VALUE.finditer(text, label_end, stop)]
+        keys = [f"{prefix}.{column}" for column in columns]
+        _emit_t2_row(document, findings, label_at, keys, values)
+    return findings
+
+
+def _t2_label(text: str, label: str, start: int, end: int) -> int | None:
+    """Where the row label is printed (行政规范性文件 is cited whole)."""
+    pattern = r"(?:行政)?规范性文件" if label == "规范性文件" else re.escape(label)
+    match = re.compile(pattern).search(text, start, end)
+    return match.start() if match else None
+
+
+def _emit_t2_row(document: Document, findings: Findings, label_at: int, keys: list[str],
+                 values: list[re.Match[str]]) -> None:
+    text = document.text
+    tokens = [m for m in values if m.group().strip()]
+    if not tokens:
+        return
+    end = tokens[-1].end()
+    if len(tokens) == len(keys):
+        for key, token in zip(keys, tokens, strict=True):
+            value = _t2_value(key, token.group())
+            if value is not None:
+                findings.found.append(Found(key, value, label_at, token.end(), "table", "table-cell",
+                                            extra={"table": "table 二"}))
+        return
+    if len(tokens) != 1 or len(keys) == 1:
+        findings.warnings.append(f"table 二 row at {label_at}: {len(tokens)} numbers for {len(keys)} cells")
+        return
+    run = tokens[0].group()
+    candidates = list(islice(_t2_splits(keys, run), 200))
+    settled = _settle_by_prose(text, keys, candidates)
+    if len(candidates) == 1 or settled is not None:
+        chosen = candidates[0] if len(candidates) == 1 else settled
+        note = None if len(candidates) == 1 else "glued run settled by the report's prose"
+        for key, value in zip(keys, chosen, strict=True):
+            findings.found.append(Found(key, value, label_at, end, "table", "table-split", note=note,
+                                        extra={"table": "table 二"}))
+        return
+    findings.unresolved.append(Unresolved(
+        keys=keys, candidates=[list(c) for c in candidates[:12]],
+        evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
+        reason=f"table 二 cells printed as one run '{run}': {len(candidates)} splits, table 二 has no identity "
+               "to settle them"))
+
+
+def _t2_value(key: str, token: str) -> int | float | None:
+    from service.numbers import yuan_to_wan
+
+    raw = token.replace("－", "-").strip()
+    in_yuan = raw.endswith("元") and not raw.endswith("万元")
+    number_text = raw.removesuffix("万元").removesuffix("元").strip()
+    try:
+        number = float(number_text) if "." in number_text else int(number_text)
+    except ValueError:
+        return None
+    if key.endswith("amount"):
+        return yuan_to_wan(number) if in_yuan else float(number)
+    if isinstance(number, float) or (number < 0 and not key.endswith("change")):
+        return None
+    return number
+
+
+def _t2_splits(keys: list[str], run: str) -> Iterator[tuple[int | float, ...]]:
+    """Splits of a glued table-二 run; a trailing amount keeps its decimals and unit."""
+    unit = "元" if run.endswith("元") and not run.endswith("万元") else ""
+    digits = run.removesuffix("万元").removesuffix("元").strip()
+    if "." in digits and keys[-1].endswith("amount"):
+        whole, decimals = digits.split(".", 1)
+        for head in _splits(whole, len(keys)):
+            *counts, last = head
+            amount_text = f"{last}.{decimals}"
+            if not whole.endswith(str(last)):
+                continue
+            value = _t2_value(keys[-1], amount_text + unit)
+            yield (*counts, value)  # type: ignore[misc]
+        return
+    if not digits.isdigit():
+        return
+    for values in _splits(digits, len(keys)):
+        yield tuple(values)
+
+
+def _settle_by_prose(text: str, keys: list[str], candidates: list[tuple]) -> tuple | None:
+    """The one split whose cells the prose confirms (e.g. 现行有效…698件 for in_force)."""
+    confirmed: dict[str, set] = {}
+    for key in keys:
+        word = T2_PROSE_WORDS.get(key.rsplit(".", 1)[1])
+        if not word:
+            continue
+        pattern = re.compile(re.escape(word) + r"[^。；;\d]{0,14}?(\d+)\s*[件条个]")
+        confirmed[key] = {int(m.group(1)) for m in pattern.finditer(text)}
+    if not any(confirmed.values()):
+        return None
+    matching = [c for c in candidates
+                if all(not confirmed.get(k) or v in confirmed[k] for k, v in zip(keys, c, strict=True))
+                and any(confirmed.get(k) and v in confirmed[k] for k, v in zip(keys, c, strict=True))]
+    return matching[0] if len(matching) == 1 else None
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def find(document: Document, template: str) -> Findings:
+    findings = find_table_two(document, template)
+    findings.extend(find_table_three(document, template))
+    findings.extend(find_table_four(document, template))
+    return findings

@@ -1,0 +1,127 @@
+"""The pre-2019 政府信息公开情况统计表: label, unit, number — one cell per line, space separated, or
+(the Fujian variant) with the 本年度 and 历年累计 columns run together into one string of digits.
+
+A glued pair is split only when the report settles it: cumulative ≥ this year, a row never exceeds its
+parent row, or the prose states one of the candidate figures. Otherwise the cells go to review as
+unresolved candidates.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.anchors import Findings, Found
+from service.ingest import Document
+from service.lexicon import LEGACY_PARENT, legacy_table_key
+from service.numbers import yuan_to_wan
+from service.schema import FIELD_TYPES, Evidence, Unresolved
+
+TABLE_START = re.compile(r"统\s*计\s*指\s*标|指标名称")
+TABLE_END = re.compile(r"填表日期|单位负责人|附件下载|填报人")
+PARENTHETICAL = re.compile(r"[（(][^（()）\n]{0,80}[）)]")
+ENUMERATOR = re.compile(r"\d(?=\s*[.．、]\s*[\u4e00-\u9fff])|[一二三四五六七八九十]{1,2}(?=\s*[)）、])")
+HEADER_YEAR = re.compile(r"\d{4}\s*年度?")
+ROW = re.compile(r"(?P<unit>人次|万元|条|件|次|篇|个|人|元)[\s|]*"
+                 r"(?P<nums>\d+(?:\.\d+)?(?:[ \t|]+\d+(?:\.\d+)?)?)")
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
+def find(document: Document, template: str | None = None) -> Findings:
+    text, findings = document.text, Findings()
+    start_match = TABLE_START.search(text)
+    if not start_match:
+        return findings
+    end_match = TABLE_END.search(text, start_match.end())
+    start, end = start_match.start(), end_match.start() if end_match else len(text)
+    header = text[start:start + 80]
+    two_columns = "历年累计" in header or "累计" in header
+    region = text[start:end]
+    for pattern in (PARENTHETICAL, ENUMERATOR, HEADER_YEAR):
+        region = pattern.sub(_blank, region)
+
+    block = "review"
+    previous_end = 0
+    rows: list[tuple[str, int, int, re.Match[str]]] = []
+    for match in ROW.finditer(region):
+        label_from, previous_end = previous_end, match.end()
+        label = region[label_from:match.start()]
+        key = legacy_table_key(label.strip(" \n\t|:：其中"), block)
+        if key in ("review.total", "litigation.total"):
+            block = key.split(".")[0]
+        if key is None or key not in FIELD_TYPES:
+            continue
+        label_start = start + label_from + len(label) - len(label.lstrip())
+        rows.append((key, label_start, start + match.end(), match))
+
+    settled: dict[str, int | float] = {}
+    cumulative: dict[str, int] = {}
+    glued: list[tuple[str, int, int, str]] = []
+    for key, label_start, row_end, match in rows:
+        if key in settled:
+            continue
+        tokens = re.split(r"[ \t|]+", match["nums"].strip())
+        unit = match["unit"]
+        if two_columns and len(tokens) == 1 and len(tokens[0]) > 1 and "." not in tokens[0]:
+            glued.append((key, label_start, row_end, tokens[0]))
+            continue
+        value = _convert(key, tokens[0], unit)
+        if value is None:
+            continue
+        settled[key] = value
+        findings.found.append(Found(key, value, label_start, row_end, "table", "table-cell",
+                                    extra={"table": "legacy"}))
+
+    for key, label_start, row_end, run in glued:
+        options = _pair_splits(run)
+        parent = LEGACY_PARENT.get(key)
+        if parent in settled:
+            options = [(year, cum) for year, cum in options
+                       if year <= settled[parent] and cum <= cumulative.get(parent, cum)]
+        if len(options) > 1:
+            confirmed = [o for o in options if _stated_in_prose(text, start, o[0])]
+            if len(confirmed) == 1:
+                options = confirmed
+        if len(options) == 1:
+            settled[key], cumulative[key] = options[0]
+            findings.found.append(Found(key, options[0][0], label_start, row_end, "table", "table-split",
+                                        note=f"本年度/历年累计 run '{run}' split as {options[0]}",
+                                        extra={"table": "legacy"}))
+        else:
+            findings.unresolved.append(Unresolved(
+                keys=[key], candidates=[[year] for year, _ in options[:12]],
+                evidence=Evidence(start=label_start, end=row_end, quote=text[label_start:row_end]),
+                reason=f"本年度 and 历年累计 printed as one run '{run}'; {len(options)} splits possible"))
+    return findings
+
+
+def _pair_splits(run: str) -> list[tuple[int, int]]:
+    """(本年度, 历年累计) splits of a digit run; the cumulative column is never below this year's."""
+    options = []
+    for cut in range(1, len(run)):
+        head, tail = run[:cut], run[cut:]
+        if (len(head) > 1 and head[0] == "0") or (len(tail) > 1 and tail[0] == "0"):
+            continue
+        if int(tail) >= int(head):
+            options.append((int(head), int(tail)))
+    return options
+
+
+def _stated_in_prose(text: str, table_start: int, value: int) -> bool:
+    pattern = re.compile(rf"(?<![\d.]){value}\s*[条件个次篇]")
+    return any(pattern.finditer(text, 0, table_start))
+
+
+def _convert(key: str, token: str, unit: str) -> int | float | None:
+    kind = FIELD_TYPES[key]
+    try:
+        number = float(token) if "." in token else int(token)
+    except ValueError:
+        return None
+    if kind == "wan":
+        return yuan_to_wan(number) if unit == "元" else float(number)
+    if isinstance(number, float):
+        return None
+    return number

@@ -1,0 +1,176 @@
+"""meta.* fields: title, issuer, year, publication date and the template the report is written in."""
+
+from __future__ import annotations
+
+import re
+
+import cn2an
+
+from service.anchors import Findings, Found
+from service.ingest import Document
+
+BODY_MARKER = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
+HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<v>\S.*?)\s*$", re.M)
+HEADER_DATE = re.compile(
+    r"(?:发布时间|发布日期|成文日期|发文日期|时间)\s*[:：]\s*(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})")
+TITLE_SHAPE = re.compile(r"^(?:.{0,30}?\d{4}\s*年度?.{0,30}?(?:政府信息公开|政务公开|信息公开).{0,20}报告)$")
+TITLE_CUT = re.compile(r"\s*(?:[_|｜]| - |—{2}).*$")
+YEAR_IN_TITLE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年")
+STAT_PERIOD = re.compile(r"统计(?:期限|时限|周期|期间)[^。\n]{0,12}?(?P<y>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+SIGNED_DATE = re.compile(
+    r"^[\s(（]*(?P<y>(?:19|20)\d{2}|[二〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>[\d一二三四五六七八九十]{1,3})\s*月"
+    r"\s*(?P<d>[\d一二三四五六七八九十]{1,3})\s*日[\s)）]*$", re.M)
+
+# Headers of table 二 that only one national template prints.
+GB2021_MARKERS = ("本年制发件数", "本年废止件数", "现行有效件数", "〔2021〕30号", "[2021]30号", "本年处理决定数量")
+GB2019_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "〔2019〕60号", "[2019]60号", "政府集中采购")
+TABLE_THREE_MARKER = "本年新收政府信息公开申请数量"
+
+
+def find(document: Document) -> Findings:
+    text = document.text
+    findings = Findings()
+    found = findings.found
+    body_start = _body_start(text)
+
+    title = _body_title(text, body_start) or _header_title(text)
+    if title is not None:
+        value, start, end, how = title
+        found.append(Found("meta.title", value, start, end, "header" if how == "header" else "prose", how))
+        issuer = _issuer_from_title(value)
+        if issuer:
+            offset = _locate_compact(text, start, end, issuer)
+            if offset:
+                found.append(Found("meta.issuer", issuer, *offset, "prose", "header"))
+        year = YEAR_IN_TITLE.search(text, start, end)
+        if year:
+            found.append(Found("meta.year", int(year["y"]), year.start("y"), year.end("y"), "prose", "header"))
+
+    if not any(f.key == "meta.year" for f in found):
+        period = STAT_PERIOD.search(text)
+        if period:
+            found.append(Found("meta.year", int(period["y"]), period.start("y"), period.end("y"), "prose",
+                               "label-exact"))
+
+    date = _publish_date(text, body_start)
+    if date:
+        found.append(date)
+
+    template = detect_template(text)
+    marker = _template_evidence(text, template)
+    if marker:
+        found.append(Found("meta.template", template, *marker, "table" if template != "legacy" else "prose",
+                           "header"))
+    return findings
+
+
+def template_of(findings: Findings) -> str | None:
+    for found in findings.found:
+        if found.key == "meta.template":
+            return found.value
+    return None
+
+
+def detect_template(text: str) -> str:
+    """The national template whose table-二 headers the report prints; legacy when it prints neither."""
+    score_2021 = sum(marker in text for marker in GB2021_MARKERS)
+    score_2019 = sum(marker in text for marker in GB2019_MARKERS)
+    if max(score_2021, score_2019) >= 2 or TABLE_THREE_MARKER in text:
+        return "gb2021" if score_2021 >= score_2019 else "gb2019"
+    return "legacy"
+
+
+def _template_evidence(text: str, template: str) -> tuple[int, int] | None:
+    markers = {"gb2021": GB2021_MARKERS, "gb2019": GB2019_MARKERS}.get(template, ())
+    for marker in (*markers, TABLE_THREE_MARKER):
+        at = text.find(marker)
+        if at >= 0:
+            return at, at + len(marker)
+    # legacy: cite the title line or the first line that names the report kind
+    match = re.search(r"政府信息公开[^\n]{0,20}报告|政务公开[^\n]{0,20}报告|政府信息公开", text)
+    return (match.start(), match.end()) if match else None
+
+
+def _body_start(text: str) -> int:
+    marker = BODY_MARKER.search(text)
+    return marker.end() if marker else 0
+
+
+def _body_title(text: str, body_start: int) -> tuple[str, int, int, str] | None:
+    """The report's own heading: one to three short lines near the top that read as a report title."""
+    lines = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\n]+", text[body_start:body_start + 6000])]
+    for i, (start, _end, line) in enumerate(lines[:60]):
+        if not YEAR_IN_TITLE.search(line):
+            continue
+        head = re.match(r"\s*#*\s*(\S{6,60}?报告)\s", line)
+        if head and TITLE_SHAPE.match(head.group(1)):  # a heading glued to the first paragraph
+            return head.group(1), body_start + start + head.start(1), body_start + start + head.end(1), \
+                "label-exact"
+        for span in (1, 2, 3):
+            chunk = lines[i:i + span]
+            joined = "".join(re.sub(r"\s+|^#+", "", part[2]) for part in chunk)
+            joined = joined.lstrip("#")
+            if len(joined) > 60 or "，" in joined or "。" in joined or "：" in joined:
+                break
+            if TITLE_SHAPE.match(joined):
+                return joined, body_start + start, body_start + chunk[-1][1], "label-exact"
+    return None
+
+
+def _header_title(text: str) -> tuple[str, int, int, str] | None:
+    match = HEADER_TITLE.search(text)
+    if not match:
+        return None
+    value = TITLE_CUT.sub("", match["v"])
+    value = re.sub(r"\s+", "", value)
+    return (value, match.start("v"), match.start("v") + len(match["v"]), "header") if value else None
+
+
+def _issuer_from_title(title: str) -> str | None:
+    year = YEAR_IN_TITLE.search(title)
+    if not year:
+        return None
+    before = title[: year.start()].strip()
+    if before:
+        return before
+    after = re.match(r"度?(?P<who>.+?)(?:政府信息公开|政务公开|信息公开)", title[year.end():])
+    return after["who"] if after else None
+
+
+def _locate_compact(text: str, start: int, end: int, wanted: str) -> tuple[int, int] | None:
+    """Span of ``wanted`` inside text[start:end], allowing whitespace between its characters."""
+    pattern = r"\s*".join(map(re.escape, wanted))
+    match = re.compile(pattern).search(text, start, end)
+    return (match.start(), match.end()) if match else None
+
+
+def _publish_date(text: str, body_start: int) -> Found | None:
+    header = HEADER_DATE.search(text)
+    if header:
+        return Found("meta.publish_date", _iso(header["y"], header["m"], header["d"]), header.start(),
+                     header.end(), "header", "header")
+    # the date under the closing signature: a line holding only a date, in the last part of the body
+    tail_from = body_start + int((len(text) - body_start) * 0.6)
+    candidates = [m for m in SIGNED_DATE.finditer(text, tail_from)
+                  if "填表" not in text[max(0, m.start() - 12):m.start()]]
+    if not candidates:
+        return None
+    match = candidates[-1]
+    try:
+        year = match["y"] if match["y"].isdigit() else str(cn2an.cn2an(match["y"].replace("○", "零").replace(
+            "〇", "零"), "direct"))
+        iso = _iso(year, _small_int(match["m"]), _small_int(match["d"]))
+    except (ValueError, KeyError):
+        return None
+    return Found("meta.publish_date", iso, match.start("y"), match.end(), "prose", "label-loose",
+                 note="date under the closing signature")
+
+
+def _small_int(token: str) -> str:
+    return token if token.isdigit() else str(int(cn2an.cn2an(token, "smart")))
+
+
+def _iso(year: str, month: str, day: str) -> str:
+    import datetime as dt
+
+    return dt.date(int(year), int(month), int(day)).isoformat()

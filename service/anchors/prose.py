@@ -1,0 +1,139 @@
+"""Metrics stated in running prose ("全年共收到依申请公开信息3件，其中…同意公开数2件").
+
+A label must sit in the same clause as its number, with no other number between them; each number is
+claimed by at most one key (the most specific pattern, listed first, wins). Zero statements
+(未发生, 无, 未收取任何费用) give 0 only for the metric they speak of.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.anchors import Findings, Found
+from service.ingest import Document
+from service.numbers import NUMBER_PATTERN, parse_number, yuan_to_wan
+
+GAP = r"[^。；;，,、\d\n]{0,%d}?"
+NUM = rf"(?P<num>{NUMBER_PATTERN})\s*(?P<unit>万元|人次|场次|余条|条|件|次|篇|个|场|期|人|元|项)"
+
+# (label regex, key, widest gap in characters between the label and its number)
+LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
+    (r"(?:网站|门户网站)" + GAP % 8 + r"(?:主动)?(?:公开|发布)(?:政府|政务)?信息", "active.channels.website", 6),
+    (r"政务微博" + GAP % 4 + r"(?:公开|发布)(?:政府|政务)?信息", "active.channels.weibo", 4),
+    (r"政务微信" + GAP % 4 + r"(?:公开|发布)(?:政府|政务)?信息|微信公众号" + GAP % 4 + r"(?:编发|发布)(?:文章|信息)",
+     "active.channels.wechat", 4),
+    (r"其他方式公开政府信息数?", "active.channels.other", 2),
+    (r"(?<!有效)(?<!制发的)(?<!制发)(?:公开|包括[:：]?)(?:行政)?规范性文件", "active.normative_docs", 2),
+    (r"公开[^。；;，,\d]{0,4}?建议(?:和|、|及)?(?:政协)?提案", "active.proposals_results", 4),
+    (r"重点领域信息", "active.key_areas", 2),
+    (r"(?<!网站)(?<!微博)(?<!微信)(?:主动)?公开(?:政府|政务)?信息(?:数)?(?:达|共)?|共公布政府信息", "active.total", 2),
+    (r"回应" + GAP % 12 + r"(?:舆情|热点)(?:信息)?|处置" + GAP % 4 + r"舆情", "response.hot_topics", 3),
+    (r"(?:召开|举办)" + GAP % 14 + r"新闻发布会", "response.press_conferences", 2),
+    (r"在线访谈", "response.online_interviews", 2),
+    (r"(?<!转载)(?<!转发)解读(?:政策|类信息发布|类信息|稿件|文件)?|发布政策解读(?:文件|稿件)?", "response.interpretations", 4),
+    (r"(?:网络|网上)(?:依)?申请", "requests.channel.online", 8),
+    (r"信函申请", "requests.channel.letter", 2),
+    (r"当面申请", "requests.channel.in_person", 2),
+    (r"(?:收到|受理|接到)" + GAP % 14 + r"(?:依申请|申请)" + GAP % 10, "requests.received", 2),
+    (r"同意部分公开(?:答复)?(?:数)?|部分公开答复", "requests.partial", 2),
+    (r"(?:不同意公开|不予公开)(?:答复)?(?:数)?", "requests.refused", 2),
+    (r"(?<!不)(?<!部分)同意公开(?:答复)?(?:数)?", "requests.granted", 2),
+    (r"属于已主动公开范围(?:数)?", "requests.already_public", 2),
+    (r"申请信息不存在(?:数)?", "requests.not_exist", 2),
+    (r"非本(?:部门|机关)掌握|不属于本(?:行政)?机关公开(?:数)?", "requests.not_held", 2),
+    (r"申请信息不明确", "requests.unclear", 2),
+    (r"行政复议(?:案件|申请)?(?:数量?)?(?:为)?", "review.total", 2),
+    (r"行政诉讼(?:案件)?(?:数量?)?(?:为)?", "litigation.total", 2),
+    (r"专职人员", "capacity.staff_full_time", 2),
+    (r"兼职人员", "capacity.staff_part_time", 2),
+    (r"接受培训(?:人员)?", "training.trainees", 2),
+    (r"培训班", "training.sessions", 2),
+    (r"(?:召开|举办)(?:各类)?(?:工作)?会议", "training.meetings", 2),
+    (r"收取信息处理费(?:共计)?", "fees.collected", 2),
+]
+
+NUMBER_THEN_LABEL: list[tuple[str, str]] = [
+    (r"(?P<num>\d+)\s*个(?:便民|政府信息公开|公共)?查阅(?:点|场所)", "capacity.reading_points"),
+]
+
+# Statements of zero for one metric.
+ZERO_STATEMENTS: list[tuple[str, str]] = [
+    (r"未(?:发生|收取|产生)[^。；;]{0,20}?(?:收费|费用)|均未收取任何费用|无收取信息处理费|暂不收费|不收取任何费用",
+     "fees.collected"),
+    (r"(?:未出现|未发生|没有|无)[^。；;，,\d]{0,6}?行政诉讼", "litigation.total"),
+    (r"行政复议、提起行政诉讼的情况[:：\s]*无", "litigation.total"),
+    (r"行政复议、提起行政诉讼的情况[:：\s]*无", "review.total"),
+    (r"(?:未出现|未发生|没有|无)[^。；;，,\d]{0,6}?行政复议", "review.total"),
+]
+
+UNITS_FOR = {
+    "fees.collected": ("元", "万元"),
+    "training.trainees": ("人次", "人"),
+    "capacity.staff_full_time": ("人",),
+    "capacity.staff_part_time": ("人",),
+}
+COUNT_UNITS = ("条", "件", "次", "篇", "个", "场", "场次", "期", "项", "余条")
+
+_COMPILED = [(re.compile(f"(?P<label>{label}){GAP % gap}{NUM}"), key) for label, key, gap in LABEL_THEN_NUMBER]
+_COMPILED_AFTER = [(re.compile(pattern + r"\s*(?:共)?"), key) for pattern, key in NUMBER_THEN_LABEL]
+_COMPILED_ZERO = [(re.compile(pattern), key) for pattern, key in ZERO_STATEMENTS]
+
+
+def find(document: Document, template: str | None = None) -> Findings:
+    text, findings = document.text, Findings()
+    claimed: list[tuple[int, int]] = []
+    limit = _prose_end(text, template)
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in claimed)
+
+    for pattern, key in _COMPILED:
+        for match in pattern.finditer(text, 0, limit):
+            num_span = match.span("num")
+            if not free(*num_span) or _inside_table_line(text, match.start()):
+                continue
+            value = _value(key, match["num"], match["unit"])
+            if value is None:
+                continue
+            number, approximate = value
+            claimed.append(num_span)
+            findings.found.append(Found(key, number, match.start("label"), match.end(), "prose", "label-exact",
+                                        approximate=approximate))
+    for pattern, key in _COMPILED_AFTER:
+        for match in pattern.finditer(text, 0, limit):
+            if free(*match.span("num")):
+                claimed.append(match.span("num"))
+                findings.found.append(Found(key, int(match["num"]), match.start(), match.end(), "prose",
+                                            "label-exact"))
+    for pattern, key in _COMPILED_ZERO:
+        for match in pattern.finditer(text, 0, limit):
+            if not any(f.key == key and f.source == "prose" for f in findings.found):
+                findings.found.append(Found(key, 0 if key != "fees.collected" else 0.0, match.start(),
+                                            match.end(), "prose", "label-loose",
+                                            note="a zero stated in words"))
+    return findings
+
+
+def _prose_end(text: str, template: str | None) -> int:
+    """Prose figures are read before the statistics tables, whose rows the table finders own."""
+    return len(text)
+
+
+def _inside_table_line(text: str, at: int) -> bool:
+    line_start = text.rfind("\n", 0, at) + 1
+    return text[line_start:at].lstrip().startswith("|")
+
+
+def _value(key: str, raw: str, unit: str) -> tuple[int | float, bool] | None:
+    parsed = parse_number(raw)
+    if parsed is None:
+        return None
+    allowed = UNITS_FOR.get(key, COUNT_UNITS)
+    if unit not in allowed:
+        return None
+    if key == "fees.collected":
+        value = yuan_to_wan(parsed.value) if unit == "元" else float(parsed.value)
+        return value, parsed.approximate
+    if isinstance(parsed.value, float) or parsed.value < 0:
+        return None
+    return parsed.value, parsed.approximate or unit == "余条"

@@ -1,0 +1,173 @@
+"""The ``nianbao`` command: extract, check, batch, eval, serve, export-gold.
+
+Exit codes: 0 ok; 1 the command ran but found problems (failed checks, eval below threshold);
+2 bad input or usage (unreadable file, empty file, wrong flags); 3 some reports in a batch failed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.ingest import IngestError, read_path
+from service.pipeline import Assistant, extract
+from service.schema import FIELD_TYPES, Result
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Turn 政府信息公开工作年度报告 into verified metrics.")
+out = Console()
+err = Console(stderr=True)
+
+LlmFlag = Annotated[bool, typer.Option("--llm", help="ask an OpenAI-compatible model for what the anchors "
+                                                    "cannot settle (OPENAI_BASE_URL, OPENAI_API_KEY, NIANBAO_MODEL)")]
+
+
+def _assistant(use_llm: bool) -> Assistant | None:
+    if not use_llm:
+        return None
+    from service.llm.client import from_env
+
+    try:
+        return from_env()
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _extract_path(path: Path, llm: Assistant | None, include_text: bool = False) -> Result:
+    try:
+        document = read_path(path)
+    except IngestError as exc:
+        err.print(f"[red]error:[/] {path}: {exc}")
+        raise typer.Exit(2) from None
+    return extract(document, llm, include_text=include_text)
+
+
+def print_table(result: Result) -> None:
+    table = Table(title=f"{result.report.id} — template {result.template or '?'} — {len(result.fields)} fields",
+                  show_lines=False)
+    for column in ("key", "value", "conf", "source", "review", "evidence"):
+        table.add_column(column, overflow="fold")
+    for key, field in result.fields.items():
+        value = f"{field.value}{'≈' if field.approximate else ''}"
+        quote = field.evidence.quote if field.evidence else ""
+        flag = "[yellow]REVIEW[/]" if field.review else ""
+        table.add_row(key, value, f"{field.confidence:.2f}", field.source, flag,
+                      quote.replace("\n", " ")[:60])
+    out.print(table)
+    failed = [c for c in result.checks if c.status == "fail"]
+    if failed:
+        out.print(f"[red]{len(failed)} failed checks:[/] " + "; ".join(f"{c.id} {c.message}" for c in failed))
+    for item in result.unresolved:
+        out.print(f"[yellow]unresolved[/] {', '.join(item.keys)}: {item.reason} — candidates {item.candidates}")
+    for warning in result.warnings:
+        out.print(f"[yellow]warning:[/] {warning}")
+
+
+@app.command("extract")
+def extract_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="report files (.txt, .md, .html)")],
+    format: Annotated[Literal["table", "json"], typer.Option("--format", "-f")] = "table",
+    with_text: Annotated[bool, typer.Option("--with-text", help="include the document text in JSON")] = False,
+    use_llm: LlmFlag = False,
+) -> None:
+    """Extract metrics from reports and print the result contract."""
+    llm = _assistant(use_llm)
+    for path in paths:
+        result = _extract_path(path, llm, include_text=with_text)
+        if format == "json":
+            sys.stdout.write(result.model_dump_json(indent=2, exclude_none=True) + "\n")
+        else:
+            print_table(result)
+
+
+@app.command("check")
+def check_cmd(path: Path, use_llm: LlmFlag = False) -> None:
+    """List the identities a report fails (exit 1 if any)."""
+    result = _extract_path(path, _assistant(use_llm))
+    failed = [c for c in result.checks if c.status == "fail"]
+    counts = {s: sum(c.status == s for c in result.checks) for s in ("pass", "fail", "skip")}
+    out.print(f"{result.report.id}: {counts['pass']} pass, {counts['fail']} fail, {counts['skip']} skip")
+    for check in failed:
+        out.print(f"  [red]FAIL[/] {check.id}: {check.message}  keys: {', '.join(check.keys)}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("batch")
+def batch_cmd(
+    directory: Path,
+    out_path: Annotated[Path, typer.Option("--out", help="JSON lines, one result per report")] = Path(
+        "results.jsonl"),
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="also write one CSV row per report")] = None,
+    use_llm: LlmFlag = False,
+) -> None:
+    """Extract every report in a directory; resumes where a previous run stopped."""
+    from service.batch import run_batch
+
+    if not directory.is_dir():
+        err.print(f"[red]error:[/] {directory} is not a directory")
+        raise typer.Exit(2)
+    failures = run_batch(directory, out_path, _assistant(use_llm), console=err)
+    if csv_path:
+        write_csv(out_path, csv_path)
+        err.print(f"wrote {csv_path}")
+    raise typer.Exit(3 if failures else 0)
+
+
+def write_csv(results_path: Path, csv_path: Path) -> None:
+    """One row per report, one column per FIELDS.md key."""
+    with results_path.open(encoding="utf-8") as lines, csv_path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["report", "template", *FIELD_TYPES])
+        for line in lines:
+            record = json.loads(line)
+            if "result" not in record:
+                continue
+            fields = record["result"]["fields"]
+            writer.writerow([record["report"], record["result"].get("template") or "",
+                             *(fields[k]["value"] if k in fields else "" for k in FIELD_TYPES)])
+
+
+@app.command("eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def eval_cmd(ctx: typer.Context) -> None:
+    """Score the extractor against gold files (same flags as ``python -m eval``)."""
+    from eval.__main__ import main
+
+    raise typer.Exit(main(list(ctx.args)))
+
+
+@app.command("serve")
+def serve_cmd(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    data_dir: Annotated[Path, typer.Option("--data-dir")] = Path("nianbao-data"),
+    workers: int = 2,
+    use_llm: LlmFlag = False,
+) -> None:
+    """Run the HTTP service and the review pages."""
+    from service.api import serve
+
+    serve(host=host, port=port, data_dir=data_dir, workers=workers, llm=_assistant(use_llm))
+
+
+@app.command("export-gold")
+def export_gold_cmd(
+    data_dir: Annotated[Path, typer.Option("--data-dir")] = Path("nianbao-data"),
+    out_dir: Annotated[Path, typer.Option("--out")] = Path("gold-reviewed"),
+) -> None:
+    """Write reviewed reports as gold files (GOLD.md format)."""
+    from service.store import Store
+
+    written = Store(data_dir).export_gold(out_dir)
+    out.print(f"wrote {len(written)} gold files to {out_dir}")
+
+
+if __name__ == "__main__":
+    app()
