@@ -363,6 +363,8 @@ def _emit_t2_row(document: Document, findings: Findings, label_at: int, keys: li
                  values: list[re.Match[str]]) -> None:
     text = document.text
     tokens = [m for m in values if m.group().strip()]
+    while len(tokens) > len(keys) and tokens[-1].group().strip() == tokens[-2].group().strip():
+        tokens.pop()  # a merged (colspan) cell repeated into each slot when the table was flattened
     if not tokens:
         return
     end = tokens[-1].end()

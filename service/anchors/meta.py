@@ -52,6 +52,12 @@ def find(document: Document) -> Findings:
             found.append(Found("meta.year", int(period["y"]), period.start("y"), period.end("y"), "prose",
                                "label-exact"))
 
+    if not any(f.key == "meta.year" for f in found):
+        first_year = YEAR_IN_TITLE.search(text, body_start)
+        if first_year:
+            found.append(Found("meta.year", int(first_year["y"]), first_year.start("y"), first_year.end("y"),
+                               "prose", "label-loose", note="first year named in the text; no title or 统计期限"))
+
     date = _publish_date(text, body_start)
     if date:
         found.append(date)

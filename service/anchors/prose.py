@@ -19,14 +19,15 @@ NUM = rf"(?P<num>{NUMBER_PATTERN})\s*(?P<unit>万元|人次|场次|余条|条|�
 # (label regex, key, widest gap in characters between the label and its number)
 LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"(?:网站|门户网站)" + GAP % 8 + r"(?:主动)?(?:公开|发布)(?:政府|政务)?信息", "active.channels.website", 6),
-    (r"政务微博" + GAP % 4 + r"(?:公开|发布)(?:政府|政务)?信息", "active.channels.weibo", 4),
-    (r"政务微信" + GAP % 4 + r"(?:公开|发布)(?:政府|政务)?信息|微信公众号" + GAP % 4 + r"(?:编发|发布)(?:文章|信息)",
+    (r"(?:政务)?微博(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布)(?:政府|政务)?信息", "active.channels.weibo", 4),
+    (r"(?:政务微信|微信公众号)(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布|编发)(?:政府|政务)?(?:信息|文章)",
      "active.channels.wechat", 4),
     (r"其他方式公开政府信息数?", "active.channels.other", 2),
     (r"(?<!有效)(?<!制发的)(?<!制发)(?:公开|包括[:：]?)(?:行政)?规范性文件", "active.normative_docs", 2),
     (r"公开[^。；;，,\d]{0,4}?建议(?:和|、|及)?(?:政协)?提案", "active.proposals_results", 4),
     (r"重点领域信息", "active.key_areas", 2),
-    (r"(?<!网站)(?<!微博)(?<!微信)(?:主动)?公开(?:政府|政务)?信息(?:数)?(?:达|共)?|共公布政府信息", "active.total", 2),
+    (r"(?:收到|受理|接到)" + GAP % 14 + r"(?:依申请|申请)" + GAP % 10, "requests.received", 2),
+    (r"(?:主动公开|共公布)(?:政府|政务)?信息(?:数)?(?:达|共)?", "active.total", 2),
     (r"回应" + GAP % 12 + r"(?:舆情|热点)(?:信息)?|处置" + GAP % 4 + r"舆情", "response.hot_topics", 3),
     (r"(?:召开|举办)" + GAP % 14 + r"新闻发布会", "response.press_conferences", 2),
     (r"在线访谈", "response.online_interviews", 2),
@@ -34,7 +35,6 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"(?:网络|网上)(?:依)?申请", "requests.channel.online", 8),
     (r"信函申请", "requests.channel.letter", 2),
     (r"当面申请", "requests.channel.in_person", 2),
-    (r"(?:收到|受理|接到)" + GAP % 14 + r"(?:依申请|申请)" + GAP % 10, "requests.received", 2),
     (r"同意部分公开(?:答复)?(?:数)?|部分公开答复", "requests.partial", 2),
     (r"(?:不同意公开|不予公开)(?:答复)?(?:数)?", "requests.refused", 2),
     (r"(?<!不)(?<!部分)同意公开(?:答复)?(?:数)?", "requests.granted", 2),
@@ -42,6 +42,8 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"申请信息不存在(?:数)?", "requests.not_exist", 2),
     (r"非本(?:部门|机关)掌握|不属于本(?:行政)?机关公开(?:数)?", "requests.not_held", 2),
     (r"申请信息不明确", "requests.unclear", 2),
+    (r"其他处理", "requests.other_handling.total", 2),
+    (r"转下一?年度(?:继续)?(?:办理)?(?:答复)?(?:的)?(?:有)?", "requests.carried_forward", 2),
     (r"行政复议(?:案件|申请)?(?:数量?)?(?:为)?", "review.total", 2),
     (r"行政诉讼(?:案件)?(?:数量?)?(?:为)?", "litigation.total", 2),
     (r"专职人员", "capacity.staff_full_time", 2),
@@ -51,10 +53,19 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"(?:召开|举办)(?:各类)?(?:工作)?会议", "training.meetings", 2),
     (r"收取信息处理费(?:共计)?", "fees.collected", 2),
 ]
+# A number one key claims may also be claimed by these keys (网上申请32件 is both received and online).
+SHARED_CLAIMS = {"requests.channel.online": {"requests.received"}}
+# Words that may stand between a label and its number without weakening the reading.
+TIGHT_GAP = re.compile(r"^[\s共达为计约有:：是]*$")
 
 NUMBER_THEN_LABEL: list[tuple[str, str]] = [
     (r"(?P<num>\d+)\s*个(?:便民|政府信息公开|公共)?查阅(?:点|场所)", "capacity.reading_points"),
 ]
+# "不同意公开答复数2件(涉及个人隐私)": one reason in brackets gives that reason's count.
+REASON_IN_BRACKETS = re.compile(
+    r"(?:不同意公开|不予公开)(?:答复)?数?\s*(?P<num>\d+)\s*件\s*[（(]\s*涉及(?P<why>国家秘密|商业秘密|个人隐私)\s*[）)]")
+REASON_KEYS = {"国家秘密": "requests.refused_reason.state_secret", "商业秘密": "requests.refused_reason.commercial_secret",
+               "个人隐私": "requests.refused_reason.privacy"}
 
 # Statements of zero for one metric.
 ZERO_STATEMENTS: list[tuple[str, str]] = [
@@ -72,7 +83,7 @@ UNITS_FOR = {
     "capacity.staff_full_time": ("人",),
     "capacity.staff_part_time": ("人",),
 }
-COUNT_UNITS = ("条", "件", "次", "篇", "个", "场", "场次", "期", "项", "余条")
+COUNT_UNITS = ("条", "件", "次", "篇", "个", "场", "场次", "项", "余条")
 
 _COMPILED = [(re.compile(f"(?P<label>{label}){GAP % gap}{NUM}"), key) for label, key, gap in LABEL_THEN_NUMBER]
 _COMPILED_AFTER = [(re.compile(pattern + r"\s*(?:共)?"), key) for pattern, key in NUMBER_THEN_LABEL]
@@ -81,42 +92,56 @@ _COMPILED_ZERO = [(re.compile(pattern), key) for pattern, key in ZERO_STATEMENTS
 
 def find(document: Document, template: str | None = None) -> Findings:
     text, findings = document.text, Findings()
-    claimed: list[tuple[int, int]] = []
-    limit = _prose_end(text, template)
+    view, to_text = joined_view(text)
+    claims: list[tuple[int, int, str]] = []
 
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in claimed)
+    def claim(key: str, start: int, end: int) -> bool:
+        shared = SHARED_CLAIMS.get(key, set())
+        if any(not (end <= s or start >= e) and other not in shared for s, e, other in claims):
+            return False
+        claims.append((start, end, key))
+        return True
+
+    def emit(key: str, value: object, start: int, end: int, how: str, **extra: object) -> None:
+        findings.found.append(Found(key, value, to_text[start], to_text[end - 1] + 1, "prose", how,  # type: ignore[arg-type]
+                                    **extra))  # type: ignore[arg-type]
 
     for pattern, key in _COMPILED:
-        for match in pattern.finditer(text, 0, limit):
-            num_span = match.span("num")
-            if not free(*num_span) or _inside_table_line(text, match.start()):
-                continue
+        for match in pattern.finditer(view):
             value = _value(key, match["num"], match["unit"])
-            if value is None:
+            if value is None or _inside_table_line(view, match.start()) or not claim(key, *match.span("num")):
                 continue
-            number, approximate = value
-            claimed.append(num_span)
-            findings.found.append(Found(key, number, match.start("label"), match.end(), "prose", "label-exact",
-                                        approximate=approximate))
+            gap = view[match.end("label"):match.start("num")]
+            tight = TIGHT_GAP.match(gap) and "等" not in match["label"] and not _stock_figure(view, match.start())
+            emit(key, value[0], match.start("label"), match.end(), "label-exact" if tight else "label-loose",
+                 approximate=value[1])
     for pattern, key in _COMPILED_AFTER:
-        for match in pattern.finditer(text, 0, limit):
-            if free(*match.span("num")):
-                claimed.append(match.span("num"))
-                findings.found.append(Found(key, int(match["num"]), match.start(), match.end(), "prose",
-                                            "label-exact"))
+        for match in pattern.finditer(view):
+            if claim(key, *match.span("num")):
+                emit(key, int(match["num"]), match.start(), match.end(), "label-exact")
+    for match in REASON_IN_BRACKETS.finditer(view):
+        emit(REASON_KEYS[match["why"]], int(match["num"]), match.start(), match.end(), "label-exact")
     for pattern, key in _COMPILED_ZERO:
-        for match in pattern.finditer(text, 0, limit):
+        for match in pattern.finditer(view):
             if not any(f.key == key and f.source == "prose" for f in findings.found):
-                findings.found.append(Found(key, 0 if key != "fees.collected" else 0.0, match.start(),
-                                            match.end(), "prose", "label-loose",
-                                            note="a zero stated in words"))
+                emit(key, 0.0 if key == "fees.collected" else 0, match.start(), match.end(), "label-loose",
+                     note="a zero stated in words")
     return findings
 
 
-def _prose_end(text: str, template: str | None) -> int:
-    """Prose figures are read before the statistics tables, whose rows the table finders own."""
-    return len(text)
+def joined_view(text: str) -> tuple[str, list[int]]:
+    """The text with line breaks inside a sentence removed (PDF conversions break lines mid-word),
+    and the map from each view position back to the original offset."""
+    keep = [i for i, ch in enumerate(text)
+            if not (ch == "\n" and 0 < i < len(text) - 1 and not text[i - 1].isspace()
+                    and not text[i + 1].isspace() and text[i - 1] not in "。：:|" and text[i + 1] != "|")]
+    return "".join(text[i] for i in keep), keep
+
+
+def _stock_figure(view: str, at: int) -> bool:
+    """截至12月15日… counts a stock at a date, which may not be this year's figure."""
+    sentence_start = max(view.rfind(mark, 0, at) for mark in "。；;\n") + 1
+    return re.search(r"截[至止]", view[sentence_start:at]) is not None
 
 
 def _inside_table_line(text: str, at: int) -> bool:
