@@ -22,7 +22,7 @@ from service.schema import FIELD_TYPES, Result
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn 政府信息公开工作年度报告 into verified metrics.")
-out = Console()
+out = Console(width=max(Console().width, 140))
 err = Console(stderr=True)
 
 LlmFlag = Annotated[bool, typer.Option("--llm", help="ask an OpenAI-compatible model for what the anchors "
@@ -53,14 +53,15 @@ def _extract_path(path: Path, llm: Assistant | None, include_text: bool = False)
 def print_table(result: Result) -> None:
     table = Table(title=f"{result.report.id} — template {result.template or '?'} — {len(result.fields)} fields",
                   show_lines=False)
-    for column in ("key", "value", "conf", "source", "review", "evidence"):
-        table.add_column(column, overflow="fold")
+    for column in ("key", "value", "conf", "source", "review"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("evidence", overflow="fold")
     for key, field in result.fields.items():
         value = f"{field.value}{'≈' if field.approximate else ''}"
-        quote = field.evidence.quote if field.evidence else ""
+        quote = " ".join(field.evidence.quote.split()) if field.evidence else ""
         flag = "[yellow]REVIEW[/]" if field.review else ""
         table.add_row(key, value, f"{field.confidence:.2f}", field.source, flag,
-                      quote.replace("\n", " ")[:60])
+                      quote if len(quote) <= 40 else "…" + quote[-39:])
     out.print(table)
     failed = [c for c in result.checks if c.status == "fail"]
     if failed:

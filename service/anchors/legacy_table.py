@@ -54,6 +54,9 @@ def find(document: Document, template: str | None = None) -> Findings:
         if key is None or key not in FIELD_TYPES:
             continue
         label_start = start + label_from + len(label) - len(label.lstrip())
+        label_start = max(label_start, start + match.start() - 40)  # cite the row, not the table's header
+        while text[label_start].isspace():
+            label_start += 1
         rows.append((key, label_start, start + match.end(), match))
 
     settled: dict[str, int | float] = {}

@@ -33,7 +33,15 @@ def find(document: Document) -> Findings:
     found = findings.found
     body_start = _body_start(text)
 
-    title = _body_title(text, body_start) or _header_title(text)
+    headings = _body_titles(text, body_start)
+    body_title = headings[-1] if headings else None
+    page_title = _header_title(text)
+    for other in [*headings[:-1], page_title]:
+        if body_title and other and other[0] != body_title[0]:
+            # the page names the report differently from its own heading: the heading wins, a person decides
+            found.append(Found("meta.title", other[0], other[1], other[2], "prose", "label-loose",
+                               note="page title differs from the report's heading"))
+    title = body_title or page_title
     if title is not None:
         value, start, end, how = title
         found.append(Found("meta.title", value, start, end, "header" if how == "header" else "prose", how))
@@ -102,25 +110,33 @@ def _body_start(text: str) -> int:
     return marker.end() if marker else 0
 
 
-def _body_title(text: str, body_start: int) -> tuple[str, int, int, str] | None:
-    """The report's own heading: one to three short lines near the top that read as a report title."""
+def _body_titles(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
+    """Report-title-shaped headings (one to three short lines) above the first paragraph, in order.
+    The last is the report's own heading; an earlier one is the page's article title."""
     lines = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\n]+", text[body_start:body_start + 6000])]
-    for i, (start, _end, line) in enumerate(lines[:60]):
-        if not YEAR_IN_TITLE.search(line):
-            continue
+    titles: list[tuple[str, int, int, str]] = []
+    i = 0
+    while i < min(len(lines), 60):
+        start, _end, line = lines[i]
         head = re.match(r"\s*#*\s*(\S{6,60}?报告)\s", line)
-        if head and TITLE_SHAPE.match(head.group(1)):  # a heading glued to the first paragraph
-            return head.group(1), body_start + start + head.start(1), body_start + start + head.end(1), \
-                "label-exact"
-        for span in (1, 2, 3):
+        if YEAR_IN_TITLE.search(line) and head and TITLE_SHAPE.match(head.group(1)):
+            # a heading glued to the first paragraph
+            titles.append((head.group(1), body_start + start + head.start(1), body_start + start + head.end(1),
+                           "label-exact"))
+            break
+        for span in (1, 2, 3) if YEAR_IN_TITLE.search(line) else ():
             chunk = lines[i:i + span]
-            joined = "".join(re.sub(r"\s+|^#+", "", part[2]) for part in chunk)
-            joined = joined.lstrip("#")
+            joined = "".join(re.sub(r"\s+|^#+", "", part[2]) for part in chunk).lstrip("#")
             if len(joined) > 60 or "，" in joined or "。" in joined or "：" in joined:
                 break
             if TITLE_SHAPE.match(joined):
-                return joined, body_start + start, body_start + chunk[-1][1], "label-exact"
-    return None
+                titles.append((joined, body_start + start, body_start + chunk[-1][1], "label-exact"))
+                i += span - 1
+                break
+        if len(line) > 80 and titles:
+            break
+        i += 1
+    return titles
 
 
 def _header_title(text: str) -> tuple[str, int, int, str] | None:

@@ -1,0 +1,34 @@
+"""Shared test fixtures: where the user's reports live.
+
+The corpus is not copied into the repo; it sits in ``shared/`` beside the checkout (CI clones main with
+shared/ beside it). ``NIANBAO_SHARED`` overrides the location.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shared_dir() -> Path:
+    for candidate in (os.environ.get("NIANBAO_SHARED"), REPO.parent / "shared", "/work/shared"):
+        if candidate and (Path(candidate) / "corpus").is_dir():
+            return Path(candidate)
+    return REPO.parent / "shared"
+
+
+SHARED = _shared_dir()
+CORPUS = SHARED / "corpus"
+SEEDS = SHARED / "seeds"
+GOLD = REPO / "gold"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {SHARED} (set NIANBAO_SHARED)")
+    return SHARED
