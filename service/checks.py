@@ -35,7 +35,7 @@ def t3_rows(template: str) -> tuple[str, ...]:
     return T3_ROWS_HEAD + T3_REFUSED + T3_UNABLE + T3_NOT_PROCESSED + T3_OTHER[template] + T3_TAIL
 
 
-T3_COLUMN_PREFIXES = ("requests.",) + tuple(f"requests.by_applicant.{c}." for c in APPLICANT_COLUMNS)
+T3_COLUMN_PREFIXES = ("requests.", *tuple(f"requests.by_applicant.{c}." for c in APPLICANT_COLUMNS))
 T4_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
 T4_CELLS = ("upheld", "corrected", "other", "pending", "total")
 

@@ -11,7 +11,7 @@ import datetime as dt
 import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "nianbao.result/1"
 

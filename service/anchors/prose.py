@@ -31,7 +31,8 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"回应" + GAP % 12 + r"(?:舆情|热点)(?:信息)?|处置" + GAP % 4 + r"舆情", "response.hot_topics", 3),
     (r"(?:召开|举办)" + GAP % 14 + r"新闻发布会", "response.press_conferences", 2),
     (r"在线访谈", "response.online_interviews", 2),
-    (r"(?<!转载)(?<!转发)解读(?:政策|类信息发布|类信息|稿件|文件)?|发布政策解读(?:文件|稿件)?", "response.interpretations", 4),
+    (r"(?<!转载)(?<!转发)解读(?:政策|类信息发布|类信息|稿件|文件)?|发布政策解读(?:文件|稿件)?",
+     "response.interpretations", 4),
     (r"(?:网络|网上)(?:依)?申请", "requests.channel.online", 8),
     (r"信函申请", "requests.channel.letter", 2),
     (r"当面申请", "requests.channel.in_person", 2),
@@ -64,7 +65,8 @@ NUMBER_THEN_LABEL: list[tuple[str, str]] = [
 # "不同意公开答复数2件(涉及个人隐私)": one reason in brackets gives that reason's count.
 REASON_IN_BRACKETS = re.compile(
     r"(?:不同意公开|不予公开)(?:答复)?数?\s*(?P<num>\d+)\s*件\s*[（(]\s*涉及(?P<why>国家秘密|商业秘密|个人隐私)\s*[）)]")
-REASON_KEYS = {"国家秘密": "requests.refused_reason.state_secret", "商业秘密": "requests.refused_reason.commercial_secret",
+REASON_KEYS = {"国家秘密": "requests.refused_reason.state_secret",
+               "商业秘密": "requests.refused_reason.commercial_secret",
                "个人隐私": "requests.refused_reason.privacy"}
 
 # Statements of zero for one metric.
