@@ -8,6 +8,8 @@ claimed by at most one key (the most specific pattern, listed first, wins). Zero
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 
 from service.anchors import Findings, Found
 from service.ingest import Document
@@ -105,7 +107,7 @@ def find(document: Document, template: str | None = None) -> Findings:
         return True
 
     def emit(key: str, value: object, start: int, end: int, how: str, **extra: object) -> None:
-        findings.found.append(Found(key, value, to_text[start], to_text[end - 1] + 1, "prose", how,  # type: ignore[arg-type]
+        findings.found.append(Found(key, value, to_text(start), to_text(end - 1) + 1, "prose", how,  # type: ignore[arg-type]
                                     **extra))  # type: ignore[arg-type]
 
     for pattern, key in _COMPILED:
@@ -131,18 +133,20 @@ def find(document: Document, template: str | None = None) -> Findings:
     return findings
 
 
-def joined_view(text: str) -> tuple[str, list[int]]:
+BREAK_INSIDE_SENTENCE = re.compile(r"(?<=[^\s。：:|])\n(?=[^\s|])")
+
+
+def joined_view(text: str) -> tuple[str, Callable[[int], int]]:
     """The text with line breaks inside a sentence removed (PDF conversions break lines mid-word),
-    and the map from each view position back to the original offset."""
-    keep = [i for i, ch in enumerate(text)
-            if not (ch == "\n" and 0 < i < len(text) - 1 and not text[i - 1].isspace()
-                    and not text[i + 1].isspace() and text[i - 1] not in "。：:|" and text[i + 1] != "|")]
-    return "".join(text[i] for i in keep), keep
+    and a function mapping a view position back to the original offset."""
+    removed_at = [m.start() - n for n, m in enumerate(BREAK_INSIDE_SENTENCE.finditer(text))]
+    return BREAK_INSIDE_SENTENCE.sub("", text), lambda i: i + bisect_right(removed_at, i)
 
 
 def _stock_figure(view: str, at: int) -> bool:
     """截至12月15日… counts a stock at a date, which may not be this year's figure."""
-    sentence_start = max(view.rfind(mark, 0, at) for mark in "。；;\n") + 1
+    window = max(0, at - 300)
+    sentence_start = max(window - 1, *(view.rfind(mark, window, at) for mark in "。；;\n")) + 1
     return re.search(r"截[至止]", view[sentence_start:at]) is not None
 
 
