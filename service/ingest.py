@@ -114,22 +114,13 @@ _UNICODE_BOMS = (  # UTF-32 first: its LE BOM starts with the UTF-16 LE one
 _NO_BOM_WIDE = ["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"]
 _GB = {"gb2312", "gbk", "gb18030", "hz", "cp936", "ms936", "euc_cn", "x-gbk", "gb_2312", "gb_2312_80"}
 _BIG5 = {"big5", "big5hkscs", "cp950", "ms950", "big5-hkscs"}
-_OTHER_CJK = {
-    "cp949",
-    "euc_kr",
-    "johab",
-    "euc_jp",
-    "euc_jis_2004",
-    "shift_jis",
-    "shift_jis_2004",
-    "cp932",
-    "iso2022_jp",
-    "iso2022_kr",
-    "euc_jisx0213",
-    "shift_jisx0213",
-}
+_OTHER_CJK = _words(
+    "cp949 euc_kr johab euc_jp euc_jis_2004 shift_jis shift_jis_2004 cp932 iso2022_jp iso2022_kr "
+    "euc_jisx0213 shift_jisx0213"
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
 _SAMPLE = 64 * 1024
+_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -139,9 +130,7 @@ def _decode(data: bytes) -> tuple[str, str]:
             try:
                 return _check_text(data.decode(codec)), "utf-8-sig" if codec == "utf-8-sig" else codec
             except UnicodeDecodeError as exc:
-                raise IngestError(
-                    "binary", f"the file starts with a {codec} mark but is not {codec}"
-                ) from exc
+                raise IngestError("binary", f"the file starts with a {codec} mark but is not {codec}") from exc
     nul = data.count(0)
     if nul and (nul * 1000 > len(data) or 0 in data[:1024]):
         raise IngestError("binary", "the file contains NUL bytes: it is binary, not a text report")
@@ -149,14 +138,21 @@ def _decode(data: bytes) -> tuple[str, str]:
         data = data.replace(b"\x00", b"")
     try:
         return _check_text(data.decode("utf-8")), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":  # a truncated file: drop the cut last character
+            try:
+                return _check_text(data[: exc.start].decode("utf-8")), "utf-8"
+            except UnicodeDecodeError:
+                pass
     declared = _declared_charset(data)
     if declared:
         try:
             return _check_text(data.decode(declared)), declared
         except UnicodeDecodeError:
             pass
+    text = data.decode("utf-8", errors="replace")
+    if _few_damaged(text):  # UTF-8 with a few damaged bytes: keep it, the bad bytes shown as U+FFFD
+        return _check_text(text), "utf-8"
     sample = data[:_SAMPLE]
     if len(data) > _SAMPLE and b"\n" in sample:  # cut at a line end: never inside a multi-byte char
         sample = sample[: sample.rindex(b"\n") + 1]
@@ -182,10 +178,9 @@ def _declared_charset(data: bytes) -> str | None:
     name = m.group(1).decode("ascii").lower().replace("-", "_")
     if name in {n.replace("-", "_") for n in _GB}:
         return "gb18030"  # a superset of GB2312 and GBK: pages declared as either often use GBK chars
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
+    if name in {n.replace("-", "_") for n in _BIG5}:
+        return "big5hkscs"
+    return None  # other declarations (often a wrong iso-8859-1) are left to detection
 
 
 def _decode_chinese(data: bytes) -> tuple[str, str] | None:
@@ -204,10 +199,21 @@ def _decode_chinese(data: bytes) -> tuple[str, str] | None:
                 continue
             scored.append((_common_ratio(text), text, codec))
             break
+        else:  # no strict reading: accept a few damaged bytes, as for UTF-8
+            text = data.decode(family[0], errors="replace")
+            if _few_damaged(text):
+                scored.append((_common_ratio(text), text, family[0]))
     if not scored:
         return None
     score, text, codec = max(scored, key=lambda s: s[0])  # max() keeps the first of equals
     return (text, codec) if score >= 0.5 else None
+
+
+def _few_damaged(text: str) -> bool:
+    """A few replacement characters are damage; a wrong codec replaces nearly every non-ASCII one."""
+    bad = text.count("\ufffd")
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return bad * 20 <= non_ascii
 
 
 def _common_ratio(text: str) -> float:
@@ -243,7 +249,7 @@ def _check_text(text: str) -> str:
     """Reject text that decoded but is mostly control characters (a binary file)."""
     sample = text[:100_000]
     if sample:
-        control = sum(1 for c in sample if c < " " and c not in "\t\n\r\f\v\x1b")
+        control = len(_BINARY_CONTROLS.findall(sample))
         if control * 20 > len(sample):
             raise IngestError("binary", "the file is mostly control characters: it is binary, not text")
     return text
@@ -300,8 +306,13 @@ def _inline_tables(text: str) -> str:
         elif depth:
             depth -= 1
             if depth == 0:
-                out.append(text[pos:start])
-                out.append("\n" + _html_fragment_to_text(text[start : m.end()]) + "\n")
+                before = text[pos:start]
+                out.append(before)
+                if before and not before.endswith("\n"):
+                    out.append("\n")
+                out.append(_html_fragment_to_text(text[start : m.end()]))
+                if not text.startswith("\n", m.end()):
+                    out.append("\n")
                 pos = m.end()
     out.append(text[pos:])
     return "".join(out)
@@ -327,30 +338,25 @@ _MAX_SPAN = 100
 _LONG_CELL = 300
 _PUB_META = {"pubdate", "publishdate", "firstpublishedtime", "article:published_time", "publishtime"}
 
-_BREAK = "\n"  # a hard break; raw text newlines are turned into spaces before they reach the buffer
-
 
 def _html_to_text(raw: str) -> str:
-    html = _normalise(raw)
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(_normalise(raw))
     header: list[str] = []
     title = tree.css_first("title")
-    if title is not None:
-        text = _collapse(title.text(deep=True))
-        if text:
-            header.append(f"标题: {text}")
-    date = _meta_date(tree)
-    if date:
+    if title is not None and (text := _collapse(title.text(deep=True))):
+        header.append(f"标题: {text}")
+    if date := _meta_date(tree):
         header.append(f"发布时间: {date}")
-    root = tree.body or tree.root
-    lines = _render(root) if root is not None else []
-    return "\n".join(header + lines)
+    return "\n".join(header + _render_tree(tree))
 
 
 def _html_fragment_to_text(fragment: str) -> str:
-    tree = LexborHTMLParser(fragment)
+    return "\n".join(_render_tree(LexborHTMLParser(fragment)))
+
+
+def _render_tree(tree: LexborHTMLParser) -> list[str]:
     root = tree.body or tree.root
-    return "\n".join(_render(root)) if root is not None else ""
+    return _Renderer(root).render(root) if root is not None else []
 
 
 def _meta_date(tree: LexborHTMLParser) -> str | None:
@@ -364,108 +370,151 @@ def _meta_date(tree: LexborHTMLParser) -> str | None:
     return None
 
 
-def _render(root: LexborNode) -> list[str]:
-    """Walk the DOM (iteratively: deep pages must not hit the recursion limit) into text lines."""
-    lines: list[str] = []
-    buf: list[str] = []
-
-    def flush() -> None:
-        if buf:
-            line = _collapse("".join(buf))
-            buf.clear()
-            if line:
-                lines.append(line)
-
-    stack: list[tuple[LexborNode, Iterator[LexborNode]]] = [(root, root.iter(include_text=True))]
-    while stack:
-        node, children = stack[-1]
-        child = next(children, None)
-        if child is None:
-            stack.pop()
-            if node.tag in _BLOCK:
-                flush()
-            continue
+def _children(node: LexborNode) -> Iterator[LexborNode]:
+    """Child nodes worth reading: text and visible elements (no comments, scripts, hidden boxes)."""
+    for child in node.iter(include_text=True):
         tag = child.tag
-        if tag == "-text":
-            buf.append(_unwrap(child.text_content or ""))
-            continue
-        if tag is None or tag.startswith(("-", "!", "_")) or tag in _SKIP or _hidden(child):
-            continue
-        if tag == "br":
-            flush()
-            continue
-        if tag in _BLOCK and tag not in _TABLE_PARTS and _is_link_block(child):
-            continue
-        if tag == "table":
-            flush()
-            rows = _table_rows(child)
-            if rows is not None:
-                lines.extend(rows)
-                continue
-        if tag == "pre":
-            flush()
-            lines.extend(ln for ln in (_collapse(t) for t in (child.text() or "").split("\n")) if ln)
-            continue
-        if tag in _BLOCK:
-            flush()
-        stack.append((child, child.iter(include_text=True)))
-    flush()
-    return lines
+        if tag == "-text" or (tag and tag[0] not in "-!_" and tag not in _SKIP and not _hidden(child)):
+            yield child
 
 
 def _hidden(node: LexborNode) -> bool:
     attrs = node.attributes
     if "hidden" in attrs:
         return True
-    style = attrs.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+    style = (attrs.get("style") or "").lower()  # Word pages style every span: test cheaply first
+    return ("display" in style or "visibility" in style) and _HIDDEN_STYLE.search(style) is not None
 
 
-def _is_link_block(node: LexborNode) -> bool:
-    """Three or more short links and next to no other text: a menu, breadcrumb or link box."""
-    links = node.css("a")
-    if len(links) < 3:
-        return False
-    link_chars = 0
-    for a in links:
-        n = len(_collapse(a.text(deep=True)))
-        if n > 30:
-            return False
-        link_chars += n
-    other = len(_LINK_SEPARATORS.sub("", node.text(deep=True))) - link_chars
-    return other <= max(6, link_chars // 10)
+@dataclass
+class _Stats:
+    """What one subtree holds, gathered in a single pass so each decision below is O(1)."""
+
+    chars: int = 0  # visible characters, separators excluded
+    link_chars: int = 0
+    links: int = 0
+    long_link: bool = False
+    tables: int = 0
 
 
-def _table_rows(table: LexborNode) -> list[str] | None:
-    """A data table as ``| a | b |`` rows; None for a layout table, which is rendered as blocks."""
-    if len(table.css("table")) > 1:  # holds another table (css() includes the table itself): layout
-        return None
-    if (table.attributes.get("role") or "").lower() in ("presentation", "none"):
-        return None
-    rows: list[list[tuple[str, int, int]]] = []
-    for tr in _own_rows(table):
-        cells = []
-        for td in tr.iter():
-            if td.tag not in ("td", "th") or _hidden(td):
+class _Renderer:
+    """DOM → text lines. Iterative walks only: deeply nested pages must not hit the recursion limit."""
+
+    def __init__(self, root: LexborNode) -> None:
+        self.stats: dict[int, _Stats] = {}
+        self._gather(root)
+
+    def _gather(self, root: LexborNode) -> None:
+        stack: list[tuple[LexborNode, Iterator[LexborNode], _Stats]] = [(root, _children(root), _Stats())]
+        while stack:
+            node, children, acc = stack[-1]
+            child = next(children, None)
+            if child is not None:
+                if child.tag == "-text":
+                    acc.chars += len(_LINK_SEPARATORS.sub("", child.text_content or ""))
+                else:
+                    stack.append((child, _children(child), _Stats()))
                 continue
-            text = _cell_text(td)
-            if len(text) > _LONG_CELL:
-                return None  # a cell holding whole paragraphs: layout, not data
-            cells.append((text, _span(td, "rowspan"), _span(td, "colspan")))
-        rows.append(cells)
-    if not rows:
-        return None
-    grid = _expand(rows)
-    if max((len(r) for r in grid), default=0) < 2:
-        return None  # a one-column table is a stack of boxes
-    out = []
-    for row in grid:
-        if any(cell for cell in row):
-            out.append("| " + " | ".join(row) + " |")
-    caption = table.css_first("caption")
-    if caption is not None and (text := _collapse(caption.text(deep=True))):
-        out.insert(0, text)
-    return out
+            stack.pop()
+            if node.tag == "a":
+                acc.long_link = acc.long_link or acc.chars > 30
+                acc.links, acc.link_chars = acc.links + 1, acc.chars
+            elif node.tag == "table":
+                acc.tables += 1
+            self.stats[node.mem_id] = acc
+            if stack:
+                parent = stack[-1][2]
+                parent.chars += acc.chars
+                parent.link_chars += acc.link_chars
+                parent.links += acc.links
+                parent.long_link = parent.long_link or acc.long_link
+                parent.tables += acc.tables
+
+    def _is_link_block(self, node: LexborNode) -> bool:
+        """Three or more short links and next to no other text: a menu, breadcrumb or link box."""
+        st = self.stats.get(node.mem_id)
+        if st is None or st.links < 3 or st.long_link:
+            return False
+        return st.chars - st.link_chars <= max(6, st.link_chars // 10)
+
+    def render(self, root: LexborNode) -> list[str]:
+        lines: list[str] = []
+        buf: list[str] = []
+
+        def flush() -> None:
+            if buf:
+                line = _collapse("".join(buf))
+                buf.clear()
+                if line:
+                    lines.append(line)
+
+        stack: list[tuple[LexborNode, Iterator[LexborNode]]] = [(root, _children(root))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if node.tag in _BLOCK:
+                    flush()
+                continue
+            tag = child.tag
+            if tag == "-text":
+                buf.append(_unwrap(child.text_content or ""))
+                continue
+            if tag == "br":
+                flush()
+                continue
+            if tag in _BLOCK and tag not in _TABLE_PARTS and self._is_link_block(child):
+                continue
+            if tag == "table":
+                flush()
+                rows = self._table_rows(child)
+                if rows is not None:
+                    lines.extend(rows)
+                    continue
+            if tag == "pre":
+                flush()
+                lines.extend(ln for ln in (_collapse(t) for t in (child.text() or "").split("\n")) if ln)
+                continue
+            if tag in _BLOCK:
+                flush()
+            stack.append((child, _children(child)))
+        flush()
+        return lines
+
+    def _table_rows(self, table: LexborNode) -> list[str] | None:
+        """A data table as ``| a | b |`` rows; None for a layout table, which is rendered as blocks."""
+        st = self.stats.get(table.mem_id)
+        if st is None or st.tables > 1:  # holds another table: page layout
+            return None
+        if (table.attributes.get("role") or "").lower() in ("presentation", "none"):
+            return None
+        rows: list[list[tuple[str, int, int]]] = []
+        for tr in _own_rows(table):
+            cells = []
+            for td in _children(tr):
+                if td.tag not in ("td", "th"):
+                    continue
+                text = self._cell_text(td)
+                if len(text) > _LONG_CELL:
+                    return None  # a cell holding whole paragraphs: layout, not data
+                cells.append((text, _span(td, "rowspan"), _span(td, "colspan")))
+            rows.append(cells)
+        grid = _expand(rows)
+        if max((len(r) for r in grid), default=0) < 2:
+            return None  # a one-column table is a stack of boxes
+        out = ["| " + " | ".join(row) + " |" for row in grid if any(row)]
+        for caption in _children(table):
+            if caption.tag == "caption" and (text := _collapse(caption.text(deep=True))):
+                out.insert(0, text)
+        return out
+
+    def _cell_text(self, td: LexborNode) -> str:
+        """A cell's lines joined into one: CJK lines join without a space, as a reader reads them."""
+        text = ""
+        for line in self.render(td):
+            text = _join(text, line)
+        return text.replace("|", "｜")
 
 
 def _own_rows(table: LexborNode) -> Iterator[LexborNode]:
@@ -474,14 +523,6 @@ def _own_rows(table: LexborNode) -> Iterator[LexborNode]:
             yield child
         elif child.tag in ("thead", "tbody", "tfoot"):
             yield from (tr for tr in child.iter() if tr.tag == "tr")
-
-
-def _cell_text(td: LexborNode) -> str:
-    """A cell's lines joined into one: CJK lines join without a space, as a reader would read them."""
-    text = ""
-    for line in _render(td):
-        text = _join(text, line)
-    return text.replace("|", "｜")
 
 
 def _span(td: LexborNode, name: str) -> int:
@@ -597,21 +638,20 @@ _META_LABEL = re.compile(
     r"^(主题分类|信息分类|分类|体裁分类|组配分类|服务对象分类|公开目录|公开方式|公开范围|公开时限|公开形式|"
     r"有效性|主题词|关键词|所属主题|信息类别)\s*[:：].{0,40}$"
 )
-_COUNTER = re.compile(r"(点击数|点击量|点击率|浏览次数|浏览量|访问量|访问次数|阅读次数|阅读量)\s*[:：]?")
+# 访问量/浏览量 are left alone: "网站访问量" is a metric some reports state.
+_COUNTER = re.compile(r"^【?(点击数|点击量|点击率|浏览次数|访问次数|阅读次数)\s*[:：]?\s*[\d,]*\s*次?】?$")
 _FOOTER = re.compile(
     r"版权所有|copyright|©|ICP\s*备|ICP\s*证|网站标识码|公网安备|公安备案|技术支持\s*[:：]|"
-    r"(主办|承办|维护|运维)单位\s*[:：]|最佳浏览效果|建议您?使用.{0,30}浏览器|网站纠错|"
+    r"(主办|承办|维护|运维)单位\s*[:：]|最佳浏览效果|建议您?使用.{0,30}浏览器|"
     r"^(欢迎(光临|访问|来到)|今天是)",
     re.I,
 )
 _WIDGET_LINE = re.compile(r"^(扫一扫|分享到|【?\s*字\s*[体号]\s*[:：])")
 _STUB_LINE = re.compile(
-    r"^(附件下载|相关附件|附件|下载附件|相关链接|相关文件|关联稿件|相关稿件|相关阅读|相关新闻|文件下载)\s*[:：]?"
+    r"^(附件下载|相关附件|下载附件|相关链接|相关文件|关联稿件|相关稿件|相关阅读|相关新闻|文件下载)\s*[:：]?"
     r"\s*(-+>)?\s*$"
 )
-_FILE_NAME = re.compile(
-    r"^(附件\d*\s*[:：]?\s*)?[^\s。，]{1,120}\.(docx?|xlsx?|pdf|wps|et|zip|rar|ofd|txt)$", re.I
-)
+_FILE_NAME = re.compile(r"^(附件\d*\s*[:：]?\s*)?[^\s。，]{1,120}\.(docx?|xlsx?|pdf|wps|et|zip|rar|ofd|txt)$", re.I)
 _STUB_FILES = re.compile(
     r"^(附件下载|相关附件|附件|下载附件|下载)\s*[:：]\s*(\S{1,120}\.(docx?|xlsx?|pdf|wps|et|zip|rar|ofd)\s*)+$",
     re.I,
@@ -638,9 +678,7 @@ _WEAK_WORDS = _words(
     "视频新闻 热点专题 政府文件 政策法规 机构职能 领导信息 人事任免 财政资金 政务地图 微信 微博 QQ空间 "
     "QQ 大 中 小 默认 文件下载 下载 政府网站 政府门户网站 新闻 概况 简介"
 )
-_WEAK_PATTERN = re.compile(
-    r"^(走进|投资|魅力|畅游|印象|今日|数字).{1,4}$|^.{1,6}(动态|之窗|APP|客户端|平台|知识库)$"
-)
+_WEAK_PATTERN = re.compile(r"^(走进|投资|魅力|畅游|印象|今日|数字).{1,4}$|^.{1,6}(动态|之窗|APP|客户端|平台|知识库)$")
 _CONTENT = re.compile(r"\d")
 
 
@@ -671,7 +709,7 @@ def _line_verdict(s: str) -> str:
         return _DROP
     if _META_LABEL.search(s) or _FOOTER.search(s) or _WIDGET_LINE.match(s):
         return _DROP
-    if len(s) <= 60 and _COUNTER.search(s) and "。" not in s:
+    if _COUNTER.match(s):
         return _DROP
     if _SEPARATORS.match(s):
         return _DROP
