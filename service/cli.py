@@ -50,6 +50,13 @@ def _extract_path(path: Path, llm: Assistant | None, include_text: bool = False)
     return extract(document, llm, include_text=include_text)
 
 
+def contract_json(result: Result) -> str:
+    """The result contract without empty optionals, but always with ``template`` (null when unknown)."""
+    data = result.model_dump(mode="json", exclude_none=True)
+    data.setdefault("template", None)
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
 def print_table(result: Result) -> None:
     table = Table(title=f"{result.report.id} — template {result.template or '?'} — {len(result.fields)} fields",
                   show_lines=False)
@@ -84,7 +91,7 @@ def extract_cmd(
     for path in paths:
         result = _extract_path(path, llm, include_text=with_text)
         if format == "json":
-            sys.stdout.write(result.model_dump_json(indent=2, exclude_none=True) + "\n")
+            sys.stdout.write(contract_json(result) + "\n")
         else:
             print_table(result)
 
