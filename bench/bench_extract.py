@@ -44,8 +44,8 @@ from rich.table import Table  # noqa: E402
 from service.ingest import Document, IngestError, read_bytes, read_path  # noqa: E402
 from service.pipeline import extract  # noqa: E402
 
-CORPUS = Path("/work/shared/corpus")
-SEEDS = Path("/work/shared/seeds")
+CORPUS = Path(os.environ.get("NIANBAO_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "corpus"
+SEEDS = CORPUS.parent / "seeds"
 NOT_REPORTS = {"SOURCES.md", "README.md"}  # notes that sit next to the reports
 SINGLE = CORPUS / "pingtan-2019.txt"
 BIG_BYTES = 10 * 1024 * 1024

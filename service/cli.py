@@ -22,7 +22,7 @@ from service.schema import FIELD_TYPES, Result
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn 政府信息公开工作年度报告 into verified metrics.")
-out = Console(width=max(Console().width, 140))
+out = Console(width=None if sys.stdout.isatty() else 220)
 err = Console(stderr=True)
 
 LlmFlag = Annotated[bool, typer.Option("--llm", help="ask an OpenAI-compatible model for what the anchors "

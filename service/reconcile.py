@@ -57,6 +57,12 @@ def merge(candidates: list[Found], text: str) -> tuple[dict[str, FieldValue], li
             evidence=evidence_of(best, text),
             reason=best.note if needs_review(confidence) else None,
         )
+        if best.extra.get("ambiguous"):
+            field.review = True
+            field.confidence = min(field.confidence, 0.5)
+            field.reason = best.note
+            field.candidates = [Candidate(value=v, source=best.source, evidence=evidence_of(best, text), note=best.how)
+                                for v in best.extra["ambiguous"]]
         if rivals:
             field.candidates = [
                 Candidate(value=f.value, source=f.source, evidence=evidence_of(f, text), note=f.how)

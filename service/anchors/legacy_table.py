@@ -48,7 +48,7 @@ def find(document: Document, template: str | None = None) -> Findings:
     for match in ROW.finditer(region):
         label_from, previous_end = previous_end, match.end()
         label = region[label_from:match.start()]
-        key = legacy_table_key(label.strip(" \n\t|:：其中"), block)
+        key = legacy_table_key(re.sub(r"^[\s|:：]*(?:其中)?[\s|:：]*", "", label).rstrip(), block)
         if key in ("review.total", "litigation.total"):
             block = key.split(".")[0]
         if key is None or key not in FIELD_TYPES:

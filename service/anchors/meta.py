@@ -25,6 +25,8 @@ SIGNED_DATE = re.compile(
 GB2021_MARKERS = ("本年制发件数", "本年废止件数", "现行有效件数", "〔2021〕30号", "[2021]30号", "本年处理决定数量")
 GB2019_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "〔2019〕60号", "[2019]60号", "政府集中采购")
 TABLE_THREE_MARKER = "本年新收政府信息公开申请数量"
+ISSUER_LINE = re.compile(r"(?!正文$)[\u4e00-\u9fff（）()]{2,30}")  # a heading's first line naming the body
+GENERIC_ISSUERS = {"政府", "人民政府", "本机关", "我单位"}
 
 
 def find(document: Document) -> Findings:
@@ -124,7 +126,8 @@ def _body_titles(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
             titles.append((head.group(1), body_start + start + head.start(1), body_start + start + head.end(1),
                            "label-exact"))
             break
-        for span in (1, 2, 3) if YEAR_IN_TITLE.search(line) else ():
+        first_line_ok = YEAR_IN_TITLE.search(line) or ISSUER_LINE.fullmatch(line.strip().lstrip("#").strip())
+        for span in (1, 2, 3) if first_line_ok else ():
             chunk = lines[i:i + span]
             joined = "".join(re.sub(r"\s+|^#+", "", part[2]) for part in chunk).lstrip("#")
             if len(joined) > 60 or "，" in joined or "。" in joined or "：" in joined:
@@ -154,9 +157,9 @@ def _issuer_from_title(title: str) -> str | None:
         return None
     before = title[: year.start()].strip()
     if before:
-        return before
+        return before if before not in GENERIC_ISSUERS else None
     after = re.match(r"度?(?P<who>.+?)(?:政府信息公开|政务公开|信息公开)", title[year.end():])
-    return after["who"] if after else None
+    return after["who"] if after and after["who"] not in GENERIC_ISSUERS else None
 
 
 def _locate_compact(text: str, start: int, end: int, wanted: str) -> tuple[int, int] | None:

@@ -58,6 +58,7 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
 ]
 # A number one key claims may also be claimed by these keys (网上申请32件 is both received and online).
 SHARED_CLAIMS = {"requests.channel.online": {"requests.received"}}
+DEADLINE = re.compile(r"(?:个)?(?:工作日|日内|日起|天内|日)")
 # Words that may stand between a label and its number without weakening the reading.
 TIGHT_GAP = re.compile(r"^[\s共达为计约有:：是]*$")
 
@@ -113,6 +114,8 @@ def find(document: Document, template: str | None = None) -> Findings:
     for pattern, key in _COMPILED:
         for match in pattern.finditer(view):
             value = _value(key, match["num"], match["unit"])
+            if DEADLINE.match(view, match.end()):
+                continue  # 15个工作日内: a time limit, not a count
             if value is None or _inside_table_line(view, match.start()) or not claim(key, *match.span("num")):
                 continue
             gap = view[match.end("label"):match.start("num")]

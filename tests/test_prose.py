@@ -1,0 +1,181 @@
+"""Metrics stated in running prose: the lexicon's wordings, zero statements, and the numbers to leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.anchors import Findings, prose
+from service.ingest import Document, read_bytes
+
+
+def doc(text: str) -> Document:
+    return read_bytes(text.encode("utf-8"), "report.txt")
+
+
+def find(text: str) -> tuple[Document, Findings]:
+    document = doc(text)
+    return document, prose.find(document)
+
+
+def values(findings: Findings) -> dict[str, object]:
+    keys = [f.key for f in findings.found]
+    assert len(keys) == len(set(keys)), f"a key was emitted twice: {keys}"
+    return {f.key: f.value for f in findings.found}
+
+
+def found(findings: Findings, key: str):
+    (item,) = [f for f in findings.found if f.key == key]
+    return item
+
+
+def test_evidence_is_the_text_span() -> None:
+    document, findings = find("2017年，全年共收到依申请公开信息3件，其中同意公开2件，同意部分公开1件，不同意公开1件。")
+    assert findings.found
+    for item in findings.found:
+        quote = document.text[item.start:item.end]
+        assert str(item.value) in quote
+        assert item.source == "prose"
+
+
+def test_requests_and_the_three_answers_are_told_apart() -> None:
+    _, findings = find("2017年，全年共收到依申请公开信息3件，其中同意公开2件，同意部分公开1件，不同意公开1件。")
+    assert values(findings) == {"requests.received": 3, "requests.granted": 2, "requests.partial": 1,
+                                "requests.refused": 1}
+    assert found(findings, "requests.granted").how == "label-exact"
+
+
+def test_answer_wordings_with_shu_and_dafu() -> None:
+    _, findings = find("同意公开答复数5件，同意部分公开答复数4件，不同意公开答复数3件。")
+    assert values(findings) == {"requests.granted": 5, "requests.partial": 4, "requests.refused": 3}
+
+
+def test_request_channels_share_their_numbers_only_where_allowed() -> None:
+    _, findings = find("本年度收到政府信息公开申请20件，其中网络申请14件，信函申请4件，当面申请2件。")
+    assert values(findings) == {"requests.received": 20, "requests.channel.online": 14,
+                                "requests.channel.letter": 4, "requests.channel.in_person": 2}
+    assert found(findings, "requests.received").how == "label-exact"
+    # 收到网上申请32件 states both the total and the online channel
+    _, findings = find("全年收到网上申请32件。")
+    assert values(findings) == {"requests.received": 32, "requests.channel.online": 32}
+
+
+def test_approximate_count() -> None:
+    _, findings = find("全年召开新闻发布会10余次，发布政策解读12篇。")
+    conferences = found(findings, "response.press_conferences")
+    assert (conferences.value, conferences.approximate) == (10, True)
+    interpretations = found(findings, "response.interpretations")
+    assert (interpretations.value, interpretations.approximate) == (12, False)
+
+
+def test_chinese_numerals() -> None:
+    _, findings = find("收到申请三件，同意公开两件。")
+    assert values(findings) == {"requests.received": 3, "requests.granted": 2}
+
+
+def test_other_labels() -> None:
+    _, findings = find("全年主动公开政府信息4156条，其中公开规范性文件11件。2017年全区共设立44个便民查阅点。"
+                       "专职人员3人，兼职人员5人，接受培训120人次。")
+    assert values(findings) == {"active.total": 4156, "active.normative_docs": 11,
+                                "capacity.reading_points": 44, "capacity.staff_full_time": 3,
+                                "capacity.staff_part_time": 5, "training.trainees": 120}
+
+
+def test_fee_in_yuan_becomes_wan() -> None:
+    _, findings = find("收取信息处理费共计380元。")
+    assert values(findings) == {"fees.collected": pytest.approx(0.038)}
+
+
+def test_refusal_reason_in_brackets() -> None:
+    _, findings = find("共受理依申请公开3件，不同意公开答复数2件(涉及个人隐私)。")
+    got = values(findings)
+    assert got["requests.refused"] == 2 and got["requests.refused_reason.privacy"] == 2
+
+
+# --------------------------------------------------------------------------- zero statements
+
+
+@pytest.mark.parametrize(("sentence", "key", "zero"), [
+    ("2017年，未发生政府信息公开的收费及减免情况。", "fees.collected", 0.0),
+    ("2022年，无收取信息处理费情况。", "fees.collected", 0.0),
+    ("本机关均未收取任何费用。", "fees.collected", 0.0),
+    ("本年度未出现行政诉讼情况。", "litigation.total", 0),
+    ("全年没有行政复议案件。", "review.total", 0),
+])
+def test_zero_statements(sentence: str, key: str, zero: float) -> None:
+    document, findings = find(sentence)
+    assert values(findings) == {key: zero}
+    item = found(findings, key)
+    assert type(item.value) is type(zero)
+    assert item.how == "label-loose" and "zero" in item.note
+    assert document.text[item.start:item.end] in sentence
+
+
+def test_zero_statement_speaks_only_of_its_own_metric() -> None:
+    _, findings = find("2017年，未发生政府信息公开的收费及减免情况。本年度收到政府信息公开申请5件。")
+    assert values(findings) == {"fees.collected": 0.0, "requests.received": 5}
+
+
+def test_a_stated_count_beats_a_zero_word_for_the_same_key() -> None:
+    _, findings = find("本年度行政复议2件，无行政复议被纠错。")
+    assert values(findings) == {"review.total": 2}
+
+
+# --------------------------------------------------------------------------- how sure
+
+
+def test_stock_figure_is_loose() -> None:
+    """截至… counts a stock at a date: the same words without it are an exact label."""
+    _, findings = find("截至12月15日，共收到政府信息公开申请21件。")
+    assert (found(findings, "requests.received").value, found(findings, "requests.received").how) == \
+        (21, "label-loose")
+    _, findings = find("全年共收到政府信息公开申请21件。")
+    assert found(findings, "requests.received").how == "label-exact"
+
+
+def test_line_break_inside_a_sentence() -> None:
+    text = "2017年，全年共收到政府信息公开\n申请3件，其中同意公\n开2件。\n二、行政复议"
+    document, findings = find(text)
+    assert values(findings) == {"requests.received": 3, "requests.granted": 2}
+    for item in findings.found:
+        quote = document.text[item.start:item.end]
+        assert "\n" in quote and quote.endswith("件")
+    assert document.text[found(findings, "requests.granted").start:found(findings, "requests.granted").end] \
+        == "同意公\n开2件"
+
+
+def test_joined_view_removes_only_breaks_inside_a_sentence() -> None:
+    text = "同意公\n开2件。\n二、收到申请：\n3件\n| 表 |"
+    view, to_text = prose.joined_view(text)
+    # only the break between 公 and 开 goes; after 。 or ： and before a table row the line break stays
+    assert view == "同意公开2件。\n二、收到申请：\n3件\n| 表 |"
+    assert [to_text(i) for i in range(len(view))] == [i for i in range(len(text)) if i != 3]
+
+
+# --------------------------------------------------------------------------- leave these alone
+
+
+@pytest.mark.parametrize("sentence", [
+    "根据《条例》第3条规定，2017年本机关认真落实各项要求。",
+    "联系电话：0431-84651234，邮编：350400。",
+    "网上办理占40.2%，办结率100%。",
+    "2018年将进一步加强培训。",
+    "| 收到申请 | 3件 |\n| 同意公开 | 2件 |",  # a table line is the table finders' business
+])
+def test_unrelated_numbers_are_not_picked_up(sentence: str) -> None:
+    _, findings = find(sentence)
+    assert findings.found == []
+
+
+def test_year_next_to_a_label_is_not_the_count() -> None:
+    _, findings = find("2017年收到依申请公开3件，办结率100%。")
+    assert values(findings) == {"requests.received": 3}
+
+
+def test_wrong_unit_is_not_a_count() -> None:
+    _, findings = find("专职人员3件。收到政府信息公开申请5万元。")
+    assert findings.found == []
+
+
+def test_deadline_in_working_days_is_not_a_request_count() -> None:
+    _, findings = find("本机关严格按照《条例》规定，自收到申请之日起15个工作日内予以答复。")
+    assert "requests.received" not in values(findings)
