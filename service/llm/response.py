@@ -61,7 +61,7 @@ class Proposal(BaseModel):
 class Proposals(BaseModel):
     """Values found for the requested keys. Leave a key out when the text does not state it."""
 
-    items: list[Proposal] = Field(default_factory=list)
+    items: list[Proposal] = Field(description="one item per key the text states; an empty list if none")
 
 
 def response_schema_version() -> str:
