@@ -12,6 +12,7 @@ scripted", which the client treats as a transient error, so a test that under-sc
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -159,3 +160,27 @@ def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
 def user_prompt(request: dict[str, Any]) -> str:
     """The first user message of a request (the rendered prompt)."""
     return next(m["content"] for m in request["messages"] if m["role"] == "user")
+
+
+def asked_keys(request: dict[str, Any]) -> list[str]:
+    """The keys a rendered prompt asks for (its ``- key (kind): wordings`` lines)."""
+    return re.findall(r"^- ([a-z_.]+) \(", user_prompt(request), re.MULTILINE)
+
+
+def hallucinating(request: dict[str, Any]) -> Reply:
+    """A model that answers every key it is asked, badly: odd keys get a number that is nowhere in the
+    quoted passage, even keys get a real number from the text with its real surroundings as the quote —
+    for the wrong key. The quotes are always copied from the windows shown, so only the value checks
+    and the review rules stand between these answers and the result."""
+    windows = re.findall(r"<report-window[^>]*>\n(.*?)\n</report-window>", user_prompt(request), re.DOTALL)
+    text = windows[0] if windows else ""
+    numbers = list(re.finditer(r"\d+", text))
+    items = []
+    for n, key in enumerate(asked_keys(request)):
+        if n % 2 == 0 and numbers:
+            number = numbers[n // 2 % len(numbers)]
+            quote = text[max(0, number.start() - 8):number.end() + 2]
+            items.append({"key": key, "value": int(number.group()), "quote": quote})
+        else:
+            items.append({"key": key, "value": 987654, "quote": text[:24] or "无"})
+    return Reply.items(*items)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from openai_stub import OpenAIStub, Reply, user_prompt
+from openai_stub import OpenAIStub, Reply, hallucinating, user_prompt
 
 from service.ingest import Document, read_bytes
 from service.llm.client import LlmAssistant, LlmSettings, from_env, settings_from_env
@@ -318,6 +318,11 @@ def test_tools_mode_forces_the_tool_call(stub: OpenAIStub) -> None:
     request = stub.requests[0]
     assert request["tool_choice"]["function"]["name"] == request["tools"][0]["function"]["name"]
     assert request["temperature"] == 0 and request["model"] == "stub-model"
+    # the schema itself lists the asked keys, so schema-constrained servers cannot write another key
+    item = request["tools"][0]["function"]["parameters"]["$defs"]["Proposal"]["properties"]
+    asked = item["key"]["enum"]
+    assert "capacity.reading_points" in asked and "active.total" not in asked
+    assert f"- {asked[0]} (" in user_prompt(request)
 
 
 def test_async_batch_runs_reports_concurrently(stub: OpenAIStub) -> None:
@@ -385,3 +390,22 @@ def test_pipeline_keeps_the_rules_only_result_when_the_server_fails(stub: OpenAI
     assert result.values() == rules_only.values()
     assert result.provenance.llm is not None and result.provenance.llm["errors"]
     assert all("HTTP 503" in e for e in result.provenance.llm["errors"])
+
+
+@pytest.mark.parametrize("name", ["erdao-district-2017.txt", "daoli-district-2018.txt"])
+def test_hallucinations_cost_no_auto_accept_precision(stub: OpenAIStub, shared_dir: Path, name: str) -> None:
+    from service.ingest import read_path
+
+    doc = read_path(shared_dir / "seeds" / name)
+    rules_only = extract(doc)
+    stub.queue(*[hallucinating] * 8)
+    result = extract(doc, LlmAssistant(fast(base_url=stub.base_url, max_calls=8)))
+    info = result.provenance.llm
+    assert info is not None and info["calls"] >= 1 and info["rejected"], "the hallucinations were not exercised"
+    # nothing the model said is auto-accepted; it may only send more to review (an identity it breaks)
+    auto = {k: f.value for k, f in result.fields.items() if not f.review}
+    rules_auto = {k: f.value for k, f in rules_only.fields.items() if not f.review}
+    assert auto.items() <= rules_auto.items()
+    assert all(result.fields[k].value == f.value for k, f in rules_only.fields.items())
+    assert 987654 not in [f.value for f in result.fields.values()]
+    assert all(f.review for f in result.fields.values() if f.source == "llm")

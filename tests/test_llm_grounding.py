@@ -86,3 +86,17 @@ def test_approximate_figure_is_marked() -> None:
 def test_signed_change_matches_its_magnitude() -> None:
     found = Grounder("行政许可 上一年项目数量 20 本年增/减 -3").ground("active.licensing.change", -3, "本年增/减 -3")
     assert isinstance(found, Found)
+
+
+def test_a_real_number_quoted_for_the_wrong_metric_is_the_weakest_match(grounder: Grounder) -> None:
+    wrong = grounder.ground("capacity.staff", 18, "网上申请18件")
+    assert isinstance(wrong, Found)
+    assert wrong.how == "llm-fuzzy" and wrong.extra["match"] == "llm-exact"
+    assert wrong.extra["names_metric"] is False and "does not name the metric" in (wrong.note or "")
+    right = grounder.ground("requests.channel.online", 18, "网上申请18件")
+    assert isinstance(right, Found) and right.how == "llm-exact" and right.extra["names_metric"] is True
+
+
+def test_the_metric_may_be_named_just_before_the_quote() -> None:
+    found = Grounder("本年度共举办各类培训班，合计6期。").ground("training.sessions", 6, "合计6期")
+    assert isinstance(found, Found) and found.how == "llm-exact"

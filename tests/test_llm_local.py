@@ -141,7 +141,12 @@ def test_real_model_wiring_and_nothing_ungrounded_survives(llama_server: Server)
             llm_readings.append(key)
         if field.source == "llm":
             assert field.review, f"{key}: a model-only value must go to review"
-    assert info["accepted"] == len(llm_readings) or info["accepted"] >= len(set(llm_readings))
+    # the small model does propose values (schema-constrained decoding makes it fill the list), so the
+    # grounding really was exercised; everything it proposed is either grounded above or rejected
+    proposed = info["accepted"] + len(info["rejected"])
+    assert proposed > 0, f"the model proposed nothing, grounding not exercised: {info}"
+    assert all(item["reason"] for item in info["rejected"])
+    assert len(llm_readings) <= info["accepted"]
     print(f"\nllama.cpp/Gemma: {info['calls']} requests, {info['prompt_tokens']}+{info['completion_tokens']} "
           f"tokens, accepted {info['accepted']}, rejected {len(info['rejected'])}, errors {info['errors']}")
 

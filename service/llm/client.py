@@ -7,21 +7,22 @@ with the pydantic response model (service.llm.response), grounds every answer in
 (service.llm.grounding) and caches answers on disk (service.llm.cache). It never raises: whatever
 fails is recorded in ``info["errors"]`` and the report keeps its rules-only values.
 
-Instructor modes (``NIANBAO_LLM_MODE``), as tested with instructor 1.17.0:
+Instructor modes (``NIANBAO_LLM_MODE``), instructor pinned at 1.17.0:
 
 =============  ======================================  =============================================
-mode           request                                 works with
+mode           request                                 where it works
 =============  ======================================  =============================================
-tools          forced tool call (function arguments)   OpenAI, DeepSeek, Qwen/DashScope, vLLM, Ollama,
-               — the default                           llama.cpp (llama-cpp-python server: yes)
-json           response_format json_object + schema    OpenAI, vLLM, Ollama, llama.cpp (grammar-
-               in the system prompt                    constrained; small models may ramble until
-                                                       max_tokens)
-json_schema    response_format json_schema             OpenAI (structured outputs), vLLM; the
-                                                       llama-cpp-python server refuses it (HTTP 500:
-                                                       response_format must be text/json_object)
-md_json        JSON in a ```json block, no server-     anything that chats; the weakest guarantee
-               side constraint
+tools          a forced tool call whose JSON schema    OpenAI, DeepSeek, Qwen/DashScope, vLLM, Ollama,
+(default)      lists the asked keys as an enum         llama-cpp-python server (tested in
+                                                       tests/test_llm_local.py: the grammar follows the
+                                                       schema)
+json           response_format json_object, schema     OpenAI, vLLM, Ollama, llama.cpp (works; a 270M
+               in the system prompt                    model rambles until max_tokens)
+json_schema    response_format json_schema             OpenAI structured outputs, vLLM; the
+                                                       llama-cpp-python server refuses it with HTTP 500
+                                                       (tested: "'text' or 'json_object'")
+md_json        JSON in a ```json block, nothing        anything that chats; the weakest guarantee
+               enforced by the server
 =============  ======================================  =============================================
 
 Faults: transport errors (connection, timeout, 408/409/425/429, 5xx) are retried by tenacity with
@@ -40,7 +41,7 @@ import logging
 import os
 import time
 from collections.abc import Generator, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ from service.ingest import Document
 from service.llm.cache import DiskCache, cache_key
 from service.llm.grounding import Grounder, Rejected
 from service.llm.prompts import estimate_messages, estimate_tokens, load, render
-from service.llm.response import Proposal, Proposals, response_schema_version
+from service.llm.response import Proposal, Proposals, response_model_for, response_schema_version
 from service.llm.scope import JOBS, scope_of
 from service.llm.windows import Call, WindowSettings, plan_calls
 from service.schema import Result
@@ -379,7 +380,7 @@ class LlmAssistant:
         return {
             "model": self.settings.model,
             "messages": request.messages,
-            "response_model": Proposals,
+            "response_model": response_model_for(request.call.keys),
             "max_retries": self.settings.reasks,
             "context": {"keys": request.call.keys},
             "strict": False,
@@ -504,10 +505,3 @@ def from_env(env: dict[str, str] | os._Environ[str] | None = None) -> LlmAssista
     """The assistant the CLI's ``--llm`` uses; ValueError with a clear message when unconfigured."""
     return LlmAssistant(settings_from_env(env))
 
-
-def settings_summary(settings: LlmSettings) -> dict[str, Any]:
-    """Settings as plain data (for logs and the batch progress line)."""
-    data = asdict(settings)
-    data["cache_dir"] = str(settings.cache_dir) if settings.cache_dir else None
-    data.pop("api_key", None)
-    return data

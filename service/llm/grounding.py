@@ -9,7 +9,10 @@ word (无, 未发生 …) for 0, or the string itself. The evidence is always th
 located span, never the model's wording.
 
 A value that only appears inside a longer run of digits ("713000074" for 74) is rejected: splitting
-glued table cells by plausibility is exactly what must not settle a number.
+glued table cells by plausibility is exactly what must not settle a number. A passage that states the
+number but names none of the key's wordings (nor its group's words) within ``LABEL_REACH`` characters
+before it is kept as the weakest kind of match (``llm-fuzzy``): a real number quoted for the wrong
+metric is the hallucination the quote check alone cannot see.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from service.anchors import Found, How
+from service.llm.labels import group_terms, search_terms
 from service.numbers import NUMBER_RE, ZERO_WORDS, parse_number, to_halfwidth, yuan_to_wan
 from service.schema import FIELD_TYPES
 
 FUZZY_MIN_SCORE = 88.0   # rapidfuzz partial ratio (0–100) for an approximate quote
 FUZZY_MIN_CHARS = 6      # shorter quotes must match exactly or after normalising
+LABEL_REACH = 40         # characters before a quote searched for the key's wordings
 
 _PUNCT = str.maketrans({
     "、": ",", "。": ".", "“": '"', "”": '"', "‘": "'", "’": "'", "《": "<", "》": ">", "〈": "<", "〉": ">",
@@ -160,10 +165,20 @@ class Grounder:
         note = f"model value, quote matched {located.how.removeprefix('llm-')}"
         if located.how == "llm-fuzzy":
             note += f" (score {located.score:g})"
-        return Found(key=key, value=value, start=located.start, end=located.end, source="llm", how=located.how,
+        how = located.how
+        named = self.names_metric(key, located.start, located.end)
+        if not named:
+            how = "llm-fuzzy"
+            note += "; the passage does not name the metric"
+        return Found(key=key, value=value, start=located.start, end=located.end, source="llm", how=how,
                      approximate=approximate, note=note,
                      extra={"quote": quote, "match": located.how, "score": located.score,
-                            "value_match": number_match, **extra})
+                            "value_match": number_match, "names_metric": named, **extra})
+
+    def names_metric(self, key: str, start: int, end: int) -> bool:
+        """Whether one of the key's wordings (or its group's words) appears in or just before the span."""
+        context = "".join(self.text[max(0, start - LABEL_REACH):end].split())
+        return any(term in context for term in search_terms(key) + group_terms(key))
 
 
 def _find_all(haystack: str, needle: str) -> list[int]:

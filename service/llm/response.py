@@ -11,14 +11,14 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator, model_validator
 
 from service.numbers import parse_number
 from service.schema import FIELD_TYPES, coerce_value
 
 
 def normalise_value(key: str, value: Any) -> Any:
-    """The model's value as FIELDS.md types it; numbers written as text ("1,234", "十二") are read.
+    """The model's value as FIELDS.md types it (strings are read as numbers where a number is due).
     Raises ValueError with a message meant for the model."""
     kind = FIELD_TYPES.get(key)
     if kind in ("int", "signed", "wan"):
@@ -32,14 +32,28 @@ def normalise_value(key: str, value: Any) -> Any:
     return coerce_value(key, value)
 
 
+MAX_QUOTE = 200
+
+
 class Proposal(BaseModel):
     """One value the report states, with the passage that states it."""
 
     key: str = Field(description="one of the keys listed in the request, exactly as written")
-    value: int | float | str = Field(
-        description="the number as an integer (counts) or decimal (万元 amounts); 0 for 无/未发生")
-    quote: str = Field(description="the passage of the report that states the value, copied character "
-                                   "for character (5 to 80 characters), including the number")
+    value: int | float = Field(description="the number as an integer (counts) or decimal (万元 amounts); "
+                                           "0 for 无/未发生")
+    quote: str = Field(max_length=MAX_QUOTE, description="the passage of the report that states the value, "
+                       "copied character for character (5 to 80 characters), including the number")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _number_written_as_text(cls, value: Any) -> Any:
+        """Models often send "1,234" or "十二"; read them, and say so plainly when it is no number."""
+        if isinstance(value, str):
+            number = parse_number(value.strip())
+            if number is None:
+                raise ValueError(f"value must be a number, got {value!r}")
+            return number.value
+        return value
 
     @field_validator("quote")
     @classmethod
@@ -62,6 +76,18 @@ class Proposals(BaseModel):
     """Values found for the requested keys. Leave a key out when the text does not state it."""
 
     items: list[Proposal] = Field(description="one item per key the text states; an empty list if none")
+
+
+def response_model_for(keys: list[str]) -> type[Proposals]:
+    """``Proposals`` whose JSON schema lists the allowed keys as an enum, so servers that constrain
+    decoding by the schema (llama.cpp grammars, OpenAI structured outputs) cannot even write another key.
+    The validator still checks, for servers that do not."""
+    item = create_model("Proposal", __base__=Proposal,
+                        key=(str, Field(description="one of the keys listed in the request",
+                                        json_schema_extra={"enum": list(keys)})))
+    return create_model("Proposals", __base__=Proposals,
+                        items=(list[item], Field(description="one item per key the text states; "  # type: ignore[valid-type]
+                                                             "an empty list if none")))
 
 
 def response_schema_version() -> str:
