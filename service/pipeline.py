@@ -35,10 +35,10 @@ def find_candidates(document: Document) -> tuple[str | None, Findings]:
 
 
 def build_result(document: Document, template: str | None, candidates: list[Found], findings: Findings,
-                 provenance: Provenance, *, include_text: bool) -> Result:
+                 provenance: Provenance, *, include_text: bool, anchor_failures: set[str] | None = None) -> Result:
     fields, conflicts = merge(candidates, document.text)
     checks = conflicts + run_checks({k: f.value for k, f in fields.items()}, template)
-    mark_failed_checks(fields, checks)
+    mark_failed_checks(fields, checks, anchor_failures)
     return Result(
         report=ReportInfo(id=document.id, sha256=document.sha256, chars=len(document.text),
                           filename=document.filename, encoding=document.encoding),
@@ -52,12 +52,19 @@ def build_result(document: Document, template: str | None, candidates: list[Foun
     )
 
 
-def mark_failed_checks(fields: dict[str, FieldValue], checks: list[Check]) -> None:
-    """Every field of a failed identity goes to review; the values themselves never change."""
+def mark_failed_checks(fields: dict[str, FieldValue], checks: list[Check],
+                       anchor_failures: set[str] | None = None) -> None:
+    """Every field of a failed identity goes to review; the values themselves never change.
+
+    ``anchor_failures`` (the checks that failed before the model spoke) lets a check that only the
+    model's values break send just those values to review: a model guess must not unsettle anchors.
+    """
     for check in checks:
         if check.status != "fail":
             continue
-        for key in check.keys:
+        model_keys = {key for key in check.keys if key in fields and fields[key].source == "llm"}
+        blame_model_only = anchor_failures is not None and model_keys and check.id not in anchor_failures
+        for key in model_keys if blame_model_only else check.keys:
             field = fields.get(key)
             if field is None:
                 continue
@@ -76,5 +83,6 @@ def extract(document: Document, llm: Assistant | None = None, *, include_text: b
     proposals, info = llm.propose(document, draft)
     provenance = Provenance(extractor=EXTRACTOR_VERSION, model=info.get("model"),
                             prompt_version=info.get("prompt_version"), llm=info)
+    anchor_failures = {check.id for check in draft.checks if check.status == "fail"}
     return build_result(document, template, findings.found + proposals, findings, provenance,
-                        include_text=include_text)
+                        include_text=include_text, anchor_failures=anchor_failures)

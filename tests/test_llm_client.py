@@ -372,7 +372,10 @@ def test_pipeline_merges_grounded_values_and_keeps_them_in_review(stub: OpenAISt
     assert llm is not None and llm["errors"] == [] and result.provenance.model == "stub-model"
     assert result.provenance.prompt_version == llm["prompt_version"]
     assert "training.trainees" not in result.fields
-    for key in ("capacity.reading_points", "capacity.staff_full_time"):
+    # 专职人员2名: the anchors read it too, so model and anchor agree
+    assert rules_only.fields["capacity.staff_full_time"].value == result.fields["capacity.staff_full_time"].value
+    assert result.fields["capacity.staff_full_time"].source == "prose"
+    for key in ("capacity.reading_points",):
         assert key not in rules_only.fields, "precondition: the anchors miss this wording"
         value = result.fields[key]
         assert value.source == "llm" and value.review and value.confidence < 0.85

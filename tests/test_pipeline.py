@@ -223,3 +223,19 @@ def test_unresolved_cells_reach_the_result() -> None:
                                                      "active.normative.in_force"]]
     assert not any(re.match(r"active\.normative\.", k) for k in result.fields)
     assert result.fields["active.licensing.decisions"].value == 10690
+
+
+def test_a_model_value_that_breaks_an_identity_sends_only_itself_to_review() -> None:
+    # staff = full time + part time; the anchors give 3 = 3 + (absent), the model adds part time 2
+    document = doc("全县从事政府信息公开工作人员数3人。专职人员3人。另有2位同志兼职参与。\n")
+    text = document.text
+    draft = extract(document)
+    assert not draft.fields["capacity.staff_full_time"].review
+    at = text.index("2位同志兼职")
+    part_time = Found("capacity.staff_part_time", 2, at, at + 6, "llm", "llm-exact")
+    result = extract(document, FakeAssistant([part_time]))
+
+    assert any(c.id == "L-staff" and c.status == "fail" for c in result.checks)
+    assert result.fields["capacity.staff_part_time"].review
+    for key, field in draft.fields.items():  # the anchors' own verdicts stand
+        assert result.fields[key].review == field.review, key

@@ -16,7 +16,7 @@ from service.ingest import Document
 from service.numbers import NUMBER_PATTERN, parse_number, yuan_to_wan
 
 GAP = r"[^。；;，,、\d\n]{0,%d}?"
-NUM = rf"(?P<num>{NUMBER_PATTERN})\s*(?P<unit>万元|人次|场次|余条|条|件|次|篇|个|场|期|人|元|项)"
+NUM = rf"(?P<num>{NUMBER_PATTERN})\s*(?P<unit>万元|人次|场次|余条|条|件|次|篇|个|场|期|人|名|元|项)"
 
 # (label regex, key, widest gap in characters between the label and its number)
 LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
@@ -49,6 +49,7 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"转下一?年度(?:继续)?(?:办理)?(?:答复)?(?:的)?(?:有)?", "requests.carried_forward", 2),
     (r"行政复议(?:案件|申请)?(?:数量?)?(?:为)?", "review.total", 2),
     (r"行政诉讼(?:案件)?(?:数量?)?(?:为)?", "litigation.total", 2),
+    (r"从事政府信息公开工作(?:的)?(?:人员|工作人员)(?:数)?", "capacity.staff", 2),
     (r"专职人员", "capacity.staff_full_time", 2),
     (r"兼职人员", "capacity.staff_part_time", 2),
     (r"接受培训(?:人员)?", "training.trainees", 2),
@@ -85,8 +86,9 @@ ZERO_STATEMENTS: list[tuple[str, str]] = [
 UNITS_FOR = {
     "fees.collected": ("元", "万元"),
     "training.trainees": ("人次", "人"),
-    "capacity.staff_full_time": ("人",),
-    "capacity.staff_part_time": ("人",),
+    "capacity.staff": ("人", "名"),
+    "capacity.staff_full_time": ("人", "名"),
+    "capacity.staff_part_time": ("人", "名"),
 }
 COUNT_UNITS = ("条", "件", "次", "篇", "个", "场", "场次", "项", "余条")
 

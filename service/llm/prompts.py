@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,7 +22,17 @@ from service.llm.scope import Job
 from service.llm.windows import Call
 from service.schema import FIELD_TYPES, FieldValue, Result
 
-PROMPTS_DIR = Path(os.environ.get("NIANBAO_PROMPTS") or Path(__file__).resolve().parents[2] / "prompts")
+
+def _prompts_dir() -> Path:
+    """``NIANBAO_PROMPTS``, else the checkout's ``prompts/``, else the copy a wheel installs under share/."""
+    if os.environ.get("NIANBAO_PROMPTS"):
+        return Path(os.environ["NIANBAO_PROMPTS"])
+    checkout = Path(__file__).resolve().parents[2] / "prompts"
+    installed = Path(sys.prefix) / "share" / "nianbao" / "prompts"
+    return checkout if checkout.is_dir() or not installed.is_dir() else installed
+
+
+PROMPTS_DIR = _prompts_dir()
 VERSIONS: dict[str, str] = {"rules": "v1", "prose": "v1", "table": "v1", "conflict": "v1"}
 KIND_HINT = {"int": "integer", "signed": "integer, may be negative", "wan": "万元, decimal", "str": "text",
              "date": "YYYY-MM-DD"}
