@@ -1,10 +1,18 @@
 """``nianbao batch``: extract every report in a directory into JSON lines, resuming where a run stopped.
 
-One line per report file (``*.txt``, ``*.md``, ``*.html``, ``*.htm``, not recursive, in name order):
+One line per report file (``*.txt``, ``*.md``, ``*.html``, ``*.htm``, not recursive; in name order, or in
+the order they finish with a model):
 ``{"report", "file", "sha256", "result"}`` or ``{"report", "file", "sha256", "error"}``. A file whose
 sha256 already has a result line is skipped, so an interrupted run resumes where it stopped and a
 renamed file is not extracted twice. Error lines are dropped and their files retried on the next run,
 so the output never holds both an error and a result for one file. A bad file never stops the run.
+
+With a model (``--llm``) the reports run ``concurrency`` at a time in a thread pool: the time goes into
+HTTP waits, and ``LlmAssistant.propose`` is thread-safe. Lines are written by the main thread only, in
+the order the reports finish, so they never interleave and a killed run loses at most the reports still
+in flight. Rules-only runs stay sequential: they are CPU-bound (~3 ms per report) and the GIL would
+gain nothing. The progress bar and the closing lines show the model's tokens, calls, cache hits and
+errors, summed from each result's ``provenance.llm``.
 """
 
 from __future__ import annotations
@@ -12,6 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack, closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,40 +87,107 @@ def extract_file(path: Path, llm: Assistant | None) -> dict[str, Any]:
     return record | {"result": payload}
 
 
-def run_batch(directory: Path, out_path: Path, llm: Assistant | None, console: Console) -> int:
-    """Extract the reports of ``directory`` not yet in ``out_path``; returns how many failed this run."""
+@dataclass
+class LlmTotals:
+    """What the model cost this run, summed over the results' ``provenance.llm``."""
+
+    reports: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+    cache_hits: int = 0
+    errors: int = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        info = ((record.get("result") or {}).get("provenance") or {}).get("llm")
+        if not isinstance(info, dict):
+            return
+        self.reports += 1
+        self.prompt_tokens += int(info.get("prompt_tokens") or 0)
+        self.completion_tokens += int(info.get("completion_tokens") or 0)
+        self.calls += int(info.get("calls") or 0)
+        self.cache_hits += int(info.get("cache_hits") or 0)
+        self.errors += len(info.get("errors") or [])
+
+    def progress(self) -> str:
+        return f"{self.prompt_tokens:,}+{self.completion_tokens:,} tokens, {self.calls} calls"
+
+    def summary(self) -> str:
+        tokens = self.prompt_tokens + self.completion_tokens
+        per_report = f" (~{tokens // self.reports:,} per report)" if self.reports else ""
+        return (f"model: {self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens{per_report}, "
+                f"{self.calls} calls, {self.cache_hits} cache hits, {self.errors} model errors")
+
+
+def _records(todo: list[Path], llm: Assistant | None, concurrency: int) -> Iterator[dict[str, Any]]:
+    """Records in the order they finish: in order when sequential, ``concurrency`` at once with a model."""
+    if llm is None or concurrency <= 1 or len(todo) <= 1:
+        for path in todo:
+            yield extract_file(path, llm)
+        return
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="nianbao-batch")
+    try:
+        futures = [pool.submit(extract_file, path, llm) for path in todo]
+        for future in as_completed(futures):
+            yield future.result()  # extract_file never raises
+    finally:
+        # on Ctrl-C (or the consumer stopping) drop what has not started; in-flight reports finish alone
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run_batch(directory: Path, out_path: Path, llm: Assistant | None, console: Console, *,
+              concurrency: int = 4) -> int:
+    """Extract the reports of ``directory`` not yet in ``out_path``; returns how many failed this run.
+
+    ``concurrency`` bounds the reports in flight when ``llm`` is given (each may make several calls)."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     files = report_files(directory)
     done = load_done(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    todo = []
+    todo: list[Path] = []
+    queued: set[str] = set()
     for path in files:
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest: str | None = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
             digest = None  # extract_file writes the error line
-        if digest not in done:
+        if digest is None:
+            todo.append(path)
+        elif digest not in done and digest not in queued:  # the same bytes under a second name run once
+            queued.add(digest)
             todo.append(path)
     skipped = len(files) - len(todo)
     failures = extracted = 0
+    totals = LlmTotals()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with out_path.open("a", encoding="utf-8") as out, Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("extracting", total=len(todo))
-        for path in todo:
-            bar.update(task, description=escape(path.name[:40]))
-            record = extract_file(path, llm)
+    with ExitStack() as stack:
+        out = stack.enter_context(out_path.open("a", encoding="utf-8"))
+        bar = stack.enter_context(Progress(*columns, console=console, transient=False))
+        first = "extracting" if llm is None else f"extracting, {min(concurrency, len(todo))} at a time"
+        task = bar.add_task(first, total=len(todo))
+        records = stack.enter_context(closing(_records(todo, llm, concurrency)))
+        for record in records:
             if "error" in record:
                 failures += 1
-                bar.console.print(f"[red]failed[/] {escape(path.name)}: {escape(record['error'])}", highlight=False)
-            elif record["sha256"] in done:  # the same bytes under a second name
+                bar.console.print(f"[red]failed[/] {escape(record['file'])}: {escape(record['error'])}",
+                                  highlight=False)
+            elif record["sha256"] in done:  # changed on disk into bytes already extracted
                 bar.advance(task)
                 continue
             else:
                 done.add(record["sha256"])
                 extracted += 1
+                totals.add(record)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             out.flush()
-            bar.advance(task)
-        bar.update(task, description="done")
+            description = escape(record["file"][:40])
+            if llm is not None:
+                description = f"{description} · {totals.progress()}"
+            bar.update(task, advance=1, description=description)
+        bar.update(task, description="done" if llm is None else f"done · {totals.progress()}")
     console.print(f"{extracted} extracted, {skipped} already in {escape(str(out_path))}, "
                   f"{failures} failed", highlight=False)
+    if llm is not None:
+        console.print(totals.summary(), highlight=False)
     return failures

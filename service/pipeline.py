@@ -6,7 +6,8 @@ from typing import Protocol
 
 from service.anchors import Findings, Found, gb_tables, legacy_table, meta, prose
 from service.checks import run_checks
-from service.confidence import FAILED_CHECK_CAP
+from service.confidence import BASE_CONFIDENCE as CONFIDENCE
+from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP
 from service.ingest import Document
 from service.reconcile import merge
 from service.schema import Check, FieldValue, Provenance, ReportInfo, Result
@@ -39,6 +40,7 @@ def build_result(document: Document, template: str | None, candidates: list[Foun
     fields, conflicts = merge(candidates, document.text)
     checks = conflicts + run_checks({k: f.value for k, f in fields.items()}, template)
     mark_failed_checks(fields, checks, anchor_failures)
+    confirm_model_values(fields, checks)
     return Result(
         report=ReportInfo(id=document.id, sha256=document.sha256, chars=len(document.text),
                           filename=document.filename, encoding=document.encoding),
@@ -72,6 +74,24 @@ def mark_failed_checks(fields: dict[str, FieldValue], checks: list[Check],
             field.confidence = min(field.confidence, FAILED_CHECK_CAP)
             if not field.reason:
                 field.reason = f"{check.id} failed: {check.message}"
+
+
+def confirm_model_values(fields: dict[str, FieldValue], checks: list[Check]) -> None:
+    """A model value quoted verbatim that completes an identity of settled anchor values is confirmed by
+    the report's own arithmetic: it may leave review. Anything short of that stays with a person."""
+    for check in checks:
+        if check.status != "pass":
+            continue
+        model_keys = [key for key in check.keys if fields[key].source == "llm"]
+        anchors = [fields[key] for key in check.keys if fields[key].source != "llm"]
+        if len(model_keys) != 1 or not anchors or any(field.review for field in anchors):
+            continue
+        field = fields[model_keys[0]]
+        if field.candidates or field.confidence < CONFIDENCE["llm-exact"]:
+            continue  # a disagreement, or a quote found only approximately
+        field.review = False
+        field.confidence = max(field.confidence, CONFIRMED_MODEL_CONFIDENCE)
+        field.reason = f"confirmed by {check.id}"
 
 
 def extract(document: Document, llm: Assistant | None = None, *, include_text: bool = False) -> Result:

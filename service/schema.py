@@ -53,7 +53,7 @@ class FieldValue(BaseModel):
     evidence: Evidence | None = None
     derived_from: list[str] | None = None
     candidates: list[Candidate] | None = None
-    reason: str | None = Field(default=None, description="why the value is in review")
+    reason: str | None = Field(default=None, description="why the value is in review (or what confirmed it)")
 
 
 # --------------------------------------------------------------------------- the nested metrics

@@ -239,3 +239,16 @@ def test_a_model_value_that_breaks_an_identity_sends_only_itself_to_review() -> 
     assert result.fields["capacity.staff_part_time"].review
     for key, field in draft.fields.items():  # the anchors' own verdicts stand
         assert result.fields[key].review == field.review, key
+
+
+def test_a_verbatim_model_value_that_completes_an_identity_is_confirmed() -> None:
+    document = doc("全县从事政府信息公开工作人员数3人。专职人员3人。兼职的同志共0位。\n")
+    text = document.text
+    at = text.index("兼职的同志共0位")
+    exact = Found("capacity.staff_part_time", 0, at, at + 8, "llm", "llm-exact")
+    fuzzy = Found("capacity.staff_part_time", 0, at, at + 8, "llm", "llm-fuzzy")
+
+    confirmed = extract(document, FakeAssistant([exact])).fields["capacity.staff_part_time"]
+    assert (confirmed.review, confirmed.source, confirmed.reason) == (False, "llm", "confirmed by L-staff")
+    # a quote found only approximately is never confirmed, whatever the arithmetic says
+    assert extract(document, FakeAssistant([fuzzy])).fields["capacity.staff_part_time"].review
