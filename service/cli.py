@@ -114,6 +114,7 @@ def batch_cmd(
     out_path: Annotated[Path, typer.Option("--out", help="JSON lines, one result per report")] = Path(
         "results.jsonl"),
     csv_path: Annotated[Path | None, typer.Option("--csv", help="also write one CSV row per report")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="reports in flight with --llm")] = 4,
     use_llm: LlmFlag = False,
 ) -> None:
     """Extract every report in a directory; resumes where a previous run stopped."""
@@ -122,7 +123,7 @@ def batch_cmd(
     if not directory.is_dir():
         err.print(f"[red]error:[/] {directory} is not a directory")
         raise typer.Exit(2)
-    failures = run_batch(directory, out_path, _assistant(use_llm), console=err)
+    failures = run_batch(directory, out_path, _assistant(use_llm), console=err, concurrency=concurrency)
     if csv_path:
         write_csv(out_path, csv_path)
         err.print(f"wrote {csv_path}")
