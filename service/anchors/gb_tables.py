@@ -54,12 +54,12 @@ def _pipe_lines(text: str, start: int, end: int) -> list[re.Match[str]]:
     return [m for m in re.finditer(r"(?m)^[ \t]*\|.*$", text[:end]) if m.start() >= start]
 
 
-def chunks_in(text: str, start: int, end: int) -> list[Chunk]:
+def chunks_in(text: str, start: int, end: int, width: int) -> list[Chunk]:
     """The numeric cells of a table region: pipe-table cells when the region is a pipe table, else runs of
     digits in the flattened text (row enumerators such as the 2 of ``2.重复申请`` removed)."""
     lines = _pipe_lines(text, start, end)
     if len(lines) >= 3:
-        return _pipe_chunks(lines)
+        return [chunk for line in lines for chunk in _pipe_row(line, width)]
     chunks: list[Chunk] = []
     region = ENUMERATOR.sub(" ", text[start:end])
     region = re.sub(r"\d{4}\s*年", lambda m: " " * len(m.group()), region)  # years are never cells
@@ -68,38 +68,25 @@ def chunks_in(text: str, start: int, end: int) -> list[Chunk]:
     return chunks
 
 
-def _pipe_chunks(lines: list[re.Match[str]]) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    for line in lines:
-        if re.fullmatch(r"[\s|:\-]*", line.group()):
-            continue  # |---|---| separator
-        cells = []
-        position = line.start()
-        for raw in line.group().split("|")[1:-1] if line.group().rstrip().endswith("|") else \
-                line.group().split("|")[1:]:
-            cell_start = position + line.group()[position - line.start():].index("|") + 1
-            position = cell_start + len(raw)
-            cells.append((raw, cell_start))
-        numeric = [(raw.strip(), s + raw.index(raw.strip()) if raw.strip() else s) for raw, s in cells]
-        values = [(v, s) for v, s in numeric if re.fullmatch(r"\d+", v)]
-        if not values:
-            continue
-        first_numeric = next(i for i, (v, _) in enumerate(numeric) if re.fullmatch(r"\d+", v))
-        row: list[Chunk] = []
-        for value, cell_start in numeric[first_numeric:]:
-            if re.fullmatch(r"\d+", value):
-                row.append(Chunk(value, cell_start, cell_start + len(value)))
-            elif value == "":
-                row.append(Chunk(BLANK, cell_start, cell_start))
-        while row and row[-1].digits == BLANK:  # trailing blanks of an over-wide header
-            row.pop()
-        if len([c for c in row if c.digits]) < 7 and len(numeric) - first_numeric > len(row):
-            # a short row followed by a blank cell: the blank is a real (empty) cell, e.g. a blank 总计
-            tail = numeric[first_numeric + len(row):]
-            if tail and tail[0][0] == "":
-                row.append(Chunk(BLANK, tail[0][1], tail[0][1]))
-        chunks.extend(row)
-    return chunks
+PIPE_CELL = re.compile(r"(?<=\|)[^|\n]*(?=\|)")
+
+
+def _pipe_row(line: re.Match[str], width: int) -> list[Chunk]:
+    """The cells of one pipe row from its first number on; a blank cell is an empty table cell.
+
+    Trailing blanks beyond the table's width come from an over-wide header row, not from the table.
+    """
+    row: list[Chunk] = []
+    for cell in PIPE_CELL.finditer(line.group()):
+        value = cell.group().strip()
+        at = line.start() + cell.start() + len(cell.group()) - len(cell.group().lstrip())
+        if value.isdigit():
+            row.append(Chunk(value, at, at + len(value)))
+        elif not value and row:
+            row.append(Chunk(BLANK, at, at))
+    while len(row) > width and row[-1].digits == BLANK:
+        row.pop()
+    return row
 
 
 # --------------------------------------------------------------------------- splitting runs
@@ -213,7 +200,7 @@ def find_table_three(document: Document, template: str) -> Findings:
     heading = T4_HEADING.search(text, last.end() if last else start_match.end())
     end = heading.start() if heading else min(len(text), start_match.end() + 8000)
     start = _line_start_if_pipe(text, start_match.start())
-    chunks = chunks_in(text, start, end)
+    chunks = chunks_in(text, start, end, 7)
     keys = t3_keys(template)
     readings = _rows(chunks, 7, _sum_row, len(keys))
     if not readings:
@@ -291,7 +278,7 @@ def find_table_four(document: Document, template: str) -> Findings:
         return findings
     stop = T4_END.search(text, heading.end())
     end = stop.start() if stop else min(len(text), heading.end() + 1500)
-    chunks = chunks_in(text, heading.start(), end)
+    chunks = chunks_in(text, heading.start(), end, 15)
     keys = [[f"{block}.{cell}" for block in T4_BLOCKS for cell in T4_CELLS]]
     readings = _rows(chunks, 15, _block_rows, 1)
     if not readings:
