@@ -204,9 +204,15 @@ def find_table_three(document: Document, template: str) -> Findings:
     keys = t3_keys(template)
     readings = _rows(chunks, 7, _sum_row, len(keys))
     if not readings:
-        findings.warnings.append(f"table 三 found but its {len(chunks)} numbers do not decode into "
-                                 f"{len(keys)} rows of 7 under the row identities")
-        return findings
+        other = "gb2019" if template == "gb2021" else "gb2021"
+        readings = _rows(chunks, 7, _sum_row, len(t3_keys(other)))
+        if not readings:
+            findings.warnings.append(f"table 三 found but its {len(chunks)} numbers do not decode into "
+                                     f"{len(keys)} rows of 7 under the row identities")
+            return findings
+        # the rows are those of the other template's table 三 (（六）其他处理 as one row or three)
+        findings.warnings.append(f"table 三 has the rows of the {other} template, not {template}")
+        template, keys = other, t3_keys(other)
     _emit_readings(document, findings, readings, keys, template, "table 三")
     return findings
 
