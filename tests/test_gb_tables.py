@@ -392,3 +392,11 @@ def test_pingtan_2022_tables() -> None:
     # table 二: 规范性文件 8855698, settled by 制发…88件 and 现行有效…698件 in the prose
     assert [values[f"active.normative.{c}"] for c in ("issued", "repealed", "in_force")] == [88, 55, 698]
     assert values["active.licensing.decisions"] == 10690
+
+
+def test_table_three_with_the_other_templates_rows_still_decodes() -> None:
+    """A report detected as gb2021 (its table 二 headers) whose table 三 keeps the one-row （六）其他处理."""
+    table = table_rows(GB2019_ROWS, GB2019_TABLE)
+    findings = gb_tables.find_table_three(doc(glued_text(GB2019_ROWS, table)), "gb2021")
+    assert single_values(findings) == expected_values(GB2019_ROWS, table)
+    assert any("gb2019" in warning for warning in findings.warnings)
