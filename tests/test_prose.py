@@ -123,13 +123,45 @@ def test_a_stated_count_beats_a_zero_word_for_the_same_key() -> None:
 # --------------------------------------------------------------------------- how sure
 
 
-def test_stock_figure_is_loose() -> None:
-    """截至… counts a stock at a date: the same words without it are an exact label."""
-    _, findings = find("截至12月15日，共收到政府信息公开申请21件。")
-    assert (found(findings, "requests.received").value, found(findings, "requests.received").how) == \
-        (21, "label-loose")
+def test_stock_figures_are_not_this_years() -> None:
+    """截至 a date before year end, 近3年, 历年 count a stock, not the year: such figures are dropped;
+    截至12月31日 is the year itself; a 累计 without 全年 is kept but loose."""
+    for text in ("截至12月15日，共收到政府信息公开申请21件。", "近3年共受理信息公开申请2件。",
+                 "历年累计主动公开政府信息805条。"):
+        assert values(find(text)[1]) == {}, text
+    _, findings = find("截至2024年12月31日，共收到政府信息公开申请21件。")
+    assert found(findings, "requests.received").how == "label-exact"
+    _, findings = find("累计主动公开政府信息805条。")
+    assert found(findings, "active.total").how == "label-loose"
     _, findings = find("全年共收到政府信息公开申请21件。")
     assert found(findings, "requests.received").how == "label-exact"
+
+
+def test_service_applications_are_not_disclosure_requests() -> None:
+    _, findings = find("区县已入驻审批服务部门和单位13个，开设窗口26个，共受理申请121510件。")
+    assert "requests.received" not in values(findings)
+
+
+def test_sub_scope_figures_are_not_the_whole_body() -> None:
+    _, findings = find("全区主动公开政府信息2026条，县直各单位主动公开政府信息2475条。")
+    assert values(findings) == {"active.total": 2026}
+
+
+def test_zero_statements_in_many_wordings() -> None:
+    cases = {
+        "我局在2011年度未收到申请公开政府信息情况。": {"requests.received": 0},
+        "2015年未收到有关政府信息公开申请。": {"requests.received": 0},
+        "2015年度未向公民、法人或其他组织收取任何费用。": {"fees.collected": 0.0},
+        "无收费及减免情况。": {"fees.collected": 0.0},
+        "本机关未收取信息公开处理费。": {"fees.collected": 0.0},
+        "没有发生因政府信息公开申请的行政复议、行政诉讼和行政申诉。": {"review.total": 0, "litigation.total": 0},
+        "未收到有关政府信息公开行政复议申请。": {"review.total": 0},
+        "我局没有从事政府信息公开工作的全职人员，兼职人员1人。": {"capacity.staff_full_time": 0,
+                                                              "capacity.staff_part_time": 1},
+        "全年未发生因依申请公开被行政复议纠错的情况。": {},
+    }
+    for text, expected in cases.items():
+        assert values(find(text)[1]) == expected, text
 
 
 def test_line_break_inside_a_sentence() -> None:

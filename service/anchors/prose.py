@@ -29,7 +29,8 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"公开[^。；;，,\d]{0,4}?建议(?:和|、|及)?(?:政协)?提案", "active.proposals_results", 4),
     (r"重点领域信息", "active.key_areas", 2),
     (r"(?:收到|受理|接到)" + GAP % 14 + r"(?:依申请|申请)" + GAP % 10, "requests.received", 2),
-    (r"(?:主动公开|共公布)(?:政府|政务)?信息(?:数)?(?:达|共)?", "active.total", 2),
+    (r"(?<!应)(?:主动公开|共公布)[我本全该区县市州镇乡各级单位部门机关]{0,8}(?:政府|政务)?信息(?:数)?(?:达|共)?",
+     "active.total", 2),
     (r"回应" + GAP % 12 + r"(?:舆情|热点)(?:信息)?|处置" + GAP % 4 + r"舆情", "response.hot_topics", 3),
     (r"(?:召开|举办)" + GAP % 14 + r"新闻发布会", "response.press_conferences", 2),
     (r"在线访谈", "response.online_interviews", 2),
@@ -39,7 +40,7 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"信函申请", "requests.channel.letter", 2),
     (r"当面申请", "requests.channel.in_person", 2),
     (r"同意部分公开(?:答复)?(?:数)?|部分公开答复", "requests.partial", 2),
-    (r"(?:不同意公开|不予公开)(?:答复)?(?:数)?", "requests.refused", 2),
+    (r"不同意公开(?:答复)?(?:数)?|不予公开(?:答复数?|数)", "requests.refused", 2),
     (r"(?<!不)(?<!部分)同意公开(?:答复)?(?:数)?", "requests.granted", 2),
     (r"属于已主动公开范围(?:数)?", "requests.already_public", 2),
     (r"申请信息不存在(?:数)?", "requests.not_exist", 2),
@@ -65,6 +66,8 @@ TIGHT_GAP = re.compile(r"^[\s共达为计约有:：是]*$")
 
 NUMBER_THEN_LABEL: list[tuple[str, str]] = [
     (r"(?P<num>\d+)\s*个(?:便民|政府信息公开|公共)?查阅(?:点|场所)", "capacity.reading_points"),
+    (r"(?<![\d.])(?P<num>\d+)\s*(?:场|次)(?:次)?(?:新闻发布会)", "response.press_conferences"),
+    (r"(?:收到|受理)(?P<num>\d+)\s*(?:项|件|个|条)(?:有关)?(?:政府)?信息公开(?:的)?申请", "requests.received"),
 ]
 # "不同意公开答复数2件(涉及个人隐私)": one reason in brackets gives that reason's count.
 REASON_IN_BRACKETS = re.compile(
@@ -73,15 +76,28 @@ REASON_KEYS = {"国家秘密": "requests.refused_reason.state_secret",
                "商业秘密": "requests.refused_reason.commercial_secret",
                "个人隐私": "requests.refused_reason.privacy"}
 
-# Statements of zero for one metric.
+# Statements of zero: a negation and, in the same clause, the metric it speaks of.
+NEGATION = r"(?:未收到|没有收到|未受理|未发生|没有发生|未出现|没有出现|未有|没有|未向|未收取|未产生|无)"
+CLAUSE = r"[^。；;，,\d\n]{0,24}?"
 ZERO_STATEMENTS: list[tuple[str, str]] = [
-    (r"未(?:发生|收取|产生)[^。；;]{0,20}?(?:收费|费用)|均未收取任何费用|无收取信息处理费|暂不收费|不收取任何费用",
-     "fees.collected"),
-    (r"(?:未出现|未发生|没有|无)[^。；;，,\d]{0,6}?行政诉讼", "litigation.total"),
+    (NEGATION + CLAUSE + r"(?:收费|费用|处理费|收取[^。；;，,\d]{0,12}?费)|暂不收费|不收取任何费用", "fees.collected"),
+    (NEGATION + CLAUSE + r"(?<!复议)(?<!诉讼)(?:依申请公开|信息公开(?:的)?申请|公开政府信息申请|公开申请|申请公开)"
+     r"(?![^。；;，,]{0,4}(?:行政复议|行政诉讼))",
+     "requests.received"),
+    (NEGATION + CLAUSE + r"行政复议(?!纠错|纠正)", "review.total"),
+    (NEGATION + CLAUSE + r"行政诉讼(?!纠错|纠正)", "litigation.total"),
     (r"行政复议、提起行政诉讼的情况[:：\s]*无", "litigation.total"),
     (r"行政复议、提起行政诉讼的情况[:：\s]*无", "review.total"),
-    (r"(?:未出现|未发生|没有|无)[^。；;，,\d]{0,6}?行政复议", "review.total"),
+    (NEGATION + r"[^。；;，,\d\n]{0,12}?(?:专职|全职)(?:工作)?人员", "capacity.staff_full_time"),
 ]
+# A sentence about services or petitions: its 申请 are not information-disclosure requests.
+NOT_DISCLOSURE = re.compile(r"审批|窗口|办件|政务服务|服务中心|行政许可|12345|热线|信访|办理事项")
+# A figure about a part of the body (县直各单位, 各乡镇) is not the report's whole-scope figure (GOLD rule 1).
+SUB_SCOPE = re.compile(r"县直|区直|市直|州直|各乡镇|乡镇|街道|本级政府|县级政府|区级政府|市级政府")
+# A figure counted up to a date or over several years is not this year's.
+STOCK = re.compile(r"截[至止]\s*(?:\d{4}\s*年\s*)?(?!12\s*月\s*31\s*日)\d{1,2}\s*月\s*\d{1,2}\s*日"
+                   r"|近\s*(?:\d+|[一二三四五])\s*年|历年|至今")
+RUNNING_TOTAL = re.compile(r"(?<!全年)(?<!年内)(?<!本年)(?<!年度)(?<!\d年)累计")
 
 UNITS_FOR = {
     "fees.collected": ("元", "万元"),
@@ -120,8 +136,14 @@ def find(document: Document, template: str | None = None) -> Findings:
                 continue  # 15个工作日内: a time limit, not a count
             if value is None or _inside_table_line(view, match.start()) or not claim(key, *match.span("num")):
                 continue
+            clause = _clause_before(view, match.start("label"))
+            if key.startswith("requests.") and "公开" not in match["label"] and NOT_DISCLOSURE.search(
+                    _sentence(view, match.start())):
+                continue
+            if STOCK.search(clause) or SUB_SCOPE.search(clause + match["label"]):
+                continue  # a stock figure or a part of the body: not this report's figure for the key
             gap = view[match.end("label"):match.start("num")]
-            tight = TIGHT_GAP.match(gap) and "等" not in match["label"] and not _stock_figure(view, match.start())
+            tight = TIGHT_GAP.match(gap) and "等" not in match["label"] and not RUNNING_TOTAL.search(clause)
             emit(key, value[0], match.start("label"), match.end(), "label-exact" if tight else "label-loose",
                  approximate=value[1])
     for pattern, key in _COMPILED_AFTER:
@@ -132,6 +154,8 @@ def find(document: Document, template: str | None = None) -> Findings:
         emit(REASON_KEYS[match["why"]], int(match["num"]), match.start(), match.end(), "label-exact")
     for pattern, key in _COMPILED_ZERO:
         for match in pattern.finditer(view):
+            if _inside_table_line(view, match.start()) or STOCK.search(_clause_before(view, match.end())):
+                continue
             if not any(f.key == key and f.source == "prose" for f in findings.found):
                 emit(key, 0.0 if key == "fees.collected" else 0, match.start(), match.end(), "label-loose",
                      note="a zero stated in words")
@@ -148,11 +172,17 @@ def joined_view(text: str) -> tuple[str, Callable[[int], int]]:
     return BREAK_INSIDE_SENTENCE.sub("", text), lambda i: i + bisect_right(removed_at, i)
 
 
-def _stock_figure(view: str, at: int) -> bool:
-    """截至12月15日… counts a stock at a date, which may not be this year's figure."""
-    window = max(0, at - 300)
-    sentence_start = max(window - 1, *(view.rfind(mark, window, at) for mark in "。；;\n")) + 1
-    return re.search(r"截[至止]", view[sentence_start:at]) is not None
+def _sentence(view: str, at: int) -> str:
+    start = max(view.rfind("。", max(0, at - 200), at), max(0, at - 200) - 1) + 1
+    end = view.find("。", at)
+    return view[start:end if end >= 0 else len(view)]
+
+
+def _clause_before(view: str, at: int) -> str:
+    """The text of the sentence before ``at`` (at most 60 characters): where scope words sit."""
+    window = max(0, at - 60)
+    start = max(window - 1, *(view.rfind(mark, window, at) for mark in "。；;\n")) + 1
+    return view[start:at]
 
 
 def _inside_table_line(text: str, at: int) -> bool:
