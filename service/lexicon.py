@@ -28,7 +28,7 @@ LEGACY_TABLE_LABELS: list[tuple[str, str]] = [
     (r"政策解读稿件发布数", "response.interpretations"),
     (r"微博微信回应事件数", "response.social_media"),
     (r"其他方式回应事件数", "response.other"),
-    (r"收到申请数|受理依申请公开(?:信息)?总数|受理申请总数", "requests.received"),
+    (r"收到申请数|(?:收到|受理)[^答复]{0,16}?总?数", "requests.received"),
     (r"当面申请数", "requests.channel.in_person"),
     (r"^\W*传真申请数", "requests.channel.fax"),
     (r"网络申请数|网上申请数", "requests.channel.online"),
@@ -40,7 +40,7 @@ LEGACY_TABLE_LABELS: list[tuple[str, str]] = [
     (r"申请答复数|对申请的答复(?:总)?数", "requests.answered"),
     (r"属于已主动公开范围数", "requests.already_public"),
     (r"同意部分公开答复数", "requests.partial"),
-    (r"不同意公开答复数|不予公开答复数|否决公开答复数", "requests.refused"),
+    (r"(?:不同意|不予|否决)公开答复(?:总)?数", "requests.refused"),
     (r"同意公开答复数", "requests.granted"),
     (r"涉及国家秘密", "requests.refused_reason.state_secret"),
     (r"涉及商业秘密", "requests.refused_reason.commercial_secret"),
@@ -83,6 +83,10 @@ LEGACY_PARENT: dict[str, str] = {
     **{f"requests.{k}": "requests.answered" for k in ("already_public", "granted", "partial", "refused",
                                                       "not_held", "not_exist", "unclear", "other_route")},
 }
+
+
+# Channel rows with no key of their own: while one is printed, received = Σ channels cannot be checked.
+UNKEYED_CHANNEL_ROW = re.compile(r"电子邮件申请|信函、传真申请|传真、信函申请")
 
 
 def legacy_table_key(label: str, block: str) -> str | None:

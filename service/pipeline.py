@@ -27,18 +27,28 @@ def find_candidates(document: Document) -> tuple[str | None, Findings]:
     """Run every deterministic finder; the template decides which table decoder applies."""
     findings = meta.find(document)
     template = meta.template_of(findings)
+    stated = prose.find(document, template)
     if template in ("gb2019", "gb2021"):
         findings.extend(gb_tables.find(document, template))
     else:
-        findings.extend(legacy_table.find(document))
-    findings.extend(prose.find(document, template))
+        findings.extend(legacy_table.find(document, stated_in_prose(stated)))
+    findings.extend(stated)
     return template, findings
+
+
+def stated_in_prose(findings: Findings) -> dict[str, set]:
+    """key → the values the prose states for it (used to settle glued table runs)."""
+    stated: dict[str, set] = {}
+    for found in findings.found:
+        if found.how == "label-exact":
+            stated.setdefault(found.key, set()).add(found.value)
+    return stated
 
 
 def build_result(document: Document, template: str | None, candidates: list[Found], findings: Findings,
                  provenance: Provenance, *, include_text: bool, anchor_failures: set[str] | None = None) -> Result:
     fields, conflicts = merge(candidates, document.text)
-    checks = conflicts + run_checks({k: f.value for k, f in fields.items()}, template)
+    checks = conflicts + run_checks({k: f.value for k, f in fields.items()}, template, findings.waived)
     mark_failed_checks(fields, checks, anchor_failures)
     confirm_model_values(fields, checks)
     return Result(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 from conftest import CORPUS, SEEDS
 
-from service.anchors import Findings, legacy_table
+from service.anchors import Findings, legacy_table, prose
 from service.ingest import Document, read_bytes
+from service.pipeline import stated_in_prose
 
 
 def doc(text: str) -> Document:
@@ -74,7 +75,7 @@ ONE_CELL_TABLE = ("某区2017年度政府信息公开工作报告\n\n政府信�
 
 def test_one_cell_per_line_table() -> None:
     document = doc(ONE_CELL_TABLE)
-    findings = legacy_table.find(document)
+    findings = legacy_table.find(document, stated_in_prose(prose.find(document)))
     got = values(findings)
     assert got == pytest.approx(ONE_CELL_EXPECTED)
     assert isinstance(got["fees.collected"], float) and isinstance(got["requests.received"], int)
@@ -84,7 +85,7 @@ def test_one_cell_per_line_table() -> None:
 
 def test_one_cell_evidence_spans_label_to_value() -> None:
     document = doc(ONE_CELL_TABLE)
-    found = {f.key: f for f in legacy_table.find(document).found}
+    found = {f.key: f for f in legacy_table.find(document, stated_in_prose(prose.find(document))).found}
     website = found["active.channels.website"]
     quote = document.text[website.start:website.end]
     assert "政府网站公开政府信息数" in quote and quote.endswith("2841")
@@ -111,7 +112,7 @@ def test_other_outcome_row_after_bracketed_enumerator(enumerator: str) -> None:
 
 def test_seed_erdao_review_and_litigation_blocks() -> None:
     document = read_bytes((SEEDS / "erdao-district-2017.txt").read_bytes(), "erdao-district-2017.txt")
-    got = values(legacy_table.find(document))
+    got = values(legacy_table.find(document, stated_in_prose(prose.find(document))))
     # read off the seed: 行政复议数量 22 (维持 15, 纠错 0, 其他 6); 行政诉讼数量 3 (0, 1, 2)
     assert [got[f"review.{k}"] for k in ("total", "upheld", "corrected", "other")] == [22, 15, 0, 6]
     assert [got[f"litigation.{k}"] for k in ("total", "upheld", "corrected", "other")] == [3, 0, 1, 2]
@@ -127,12 +128,12 @@ FUJIAN = ("附件1：平潭县人民政府2011年政府信息公开情况统计�
 
 def test_fujian_run_left_unresolved_without_anything_to_settle_it() -> None:
     document = doc(FUJIAN)
-    findings = legacy_table.find(document)
+    findings = legacy_table.find(document, stated_in_prose(prose.find(document)))
     got = values(findings)
     assert "active.total" not in got and "active.channels.website" not in got
     unresolved = {tuple(u.keys): u for u in findings.unresolved}
     # 4251516 → (4, 251516), (42, 51516), (425, 1516): the cumulative column is never below this year's
-    assert unresolved[("active.total",)].candidates == [[4], [42], [425]]
+    assert unresolved[("active.total",)].candidates == [[42], [425]]
     assert unresolved[("active.channels.website",)].candidates == [[4], [41], [418]]
     for item in findings.unresolved:
         assert item.evidence.quote == document.text[item.evidence.start:item.evidence.end]
@@ -143,7 +144,7 @@ def test_fujian_run_left_unresolved_without_anything_to_settle_it() -> None:
 
 def test_fujian_run_settled_by_prose_then_parent_row() -> None:
     document = doc("2011年全县主动公开政府信息425条。" + FUJIAN)
-    findings = legacy_table.find(document)
+    findings = legacy_table.find(document, stated_in_prose(prose.find(document)))
     got = values(findings)
     assert got["active.total"] == 425  # the prose states 425条
     # 网站公开 ≤ its parent 主动公开 (425 this year, 1516 in all): only (418, 1509) fits 4181509
@@ -169,7 +170,7 @@ def test_spaced_two_columns_take_this_year() -> None:
 
 def test_real_fujian_report() -> None:
     document = read_bytes((CORPUS / "pingtan-county-2011.txt").read_bytes(), "pingtan-county-2011.txt")
-    got = values(legacy_table.find(document))
+    got = values(legacy_table.find(document, stated_in_prose(prose.find(document))))
     # the report says 主动公开政府信息425条 before the table; the table prints 4251516 and 4181509
     assert got["active.total"] == 425
     assert got["active.channels.website"] == 418

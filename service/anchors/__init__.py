@@ -43,8 +43,10 @@ class Findings:
     found: list[Found] = field(default_factory=list)
     unresolved: list[Any] = field(default_factory=list)  # service.schema.Unresolved
     warnings: list[str] = field(default_factory=list)
+    waived: dict[str, str] = field(default_factory=dict)  # identity id → why the report cannot satisfy it
 
     def extend(self, other: Findings) -> None:
         self.found.extend(other.found)
         self.unresolved.extend(other.unresolved)
         self.warnings.extend(other.warnings)
+        self.waived.update(other.waived)

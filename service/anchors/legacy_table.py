@@ -12,11 +12,11 @@ import re
 
 from service.anchors import Findings, Found
 from service.ingest import Document
-from service.lexicon import LEGACY_PARENT, legacy_table_key
+from service.lexicon import LEGACY_PARENT, UNKEYED_CHANNEL_ROW, legacy_table_key
 from service.numbers import yuan_to_wan
 from service.schema import FIELD_TYPES, Evidence, Unresolved
 
-TABLE_START = re.compile(r"统\s*计\s*指\s*标|指标名称")
+TABLE_START = re.compile(r"统\s*计\s*指\s*标|指\s*标\s*名\s*称")
 TABLE_END = re.compile(r"填表日期|单位负责人|附件下载|填报人")
 PARENTHETICAL = re.compile(r"[（(][^（()）\n]{0,80}[）)]")
 ENUMERATOR = re.compile(r"\d(?=\s*[.．、]\s*[\u4e00-\u9fff])|[一二三四五六七八九十]{1,2}(?=\s*[)）、])")
@@ -29,15 +29,16 @@ def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group())
 
 
-def find(document: Document, template: str | None = None) -> Findings:
+def find(document: Document, stated: dict[str, set] | None = None) -> Findings:
+    """``stated``: key → values the prose states, which may settle a glued 本年度/历年累计 run."""
     text, findings = document.text, Findings()
     start_match = TABLE_START.search(text)
     if not start_match:
         return findings
     end_match = TABLE_END.search(text, start_match.end())
     start, end = start_match.start(), end_match.start() if end_match else len(text)
-    header = text[start:start + 80]
-    two_columns = "历年累计" in header or "累计" in header
+    header = text[start:start + 120]
+    two_columns = "累计" in header
     region = text[start:end]
     for pattern in (PARENTHETICAL, ENUMERATOR, HEADER_YEAR):
         region = pattern.sub(_blank, region)
@@ -48,7 +49,10 @@ def find(document: Document, template: str | None = None) -> Findings:
     for match in ROW.finditer(region):
         label_from, previous_end = previous_end, match.end()
         label = region[label_from:match.start()]
-        key = legacy_table_key(re.sub(r"^[\s|:：]*(?:其中)?[\s|:：]*", "", label).rstrip(), block)
+        label = re.sub(r"^[\s|:：]*(?:其中)?[\s|:：]*", "", label).rstrip()
+        if UNKEYED_CHANNEL_ROW.search(label):
+            findings.waived["L-channels"] = f"the table prints a channel row with no key of its own ({label[-12:]})"
+        key = legacy_table_key(label, block)
         if key in ("review.total", "litigation.total"):
             block = key.split(".")[0]
         if key is None or key not in FIELD_TYPES:
@@ -77,27 +81,49 @@ def find(document: Document, template: str | None = None) -> Findings:
         findings.found.append(Found(key, value, label_start, row_end, "table", "table-cell",
                                     extra={"table": "legacy"}))
 
-    for key, label_start, row_end, run in glued:
-        options = _pair_splits(run)
-        parent = LEGACY_PARENT.get(key)
-        if parent in settled:
-            options = [(year, cum) for year, cum in options
-                       if year <= settled[parent] and cum <= cumulative.get(parent, cum)]
-        if len(options) > 1:
-            confirmed = [o for o in options if _stated_in_prose(text, start, o[0])]
-            if len(confirmed) == 1:
-                options = confirmed
-        if len(options) == 1:
-            settled[key], cumulative[key] = options[0]
-            findings.found.append(Found(key, options[0][0], label_start, row_end, "table", "table-split",
-                                        note=f"本年度/历年累计 run '{run}' split as {options[0]}",
-                                        extra={"table": "legacy"}))
-        else:
-            findings.unresolved.append(Unresolved(
-                keys=[key], candidates=[[year] for year, _ in options[:12]],
-                evidence=Evidence(start=label_start, end=row_end, quote=text[label_start:row_end]),
-                reason=f"本年度 and 历年累计 printed as one run '{run}'; {len(options)} splits possible"))
+    _settle_glued(text, findings, glued, settled, cumulative, stated or {})
     return findings
+
+
+def _settle_glued(text: str, findings: Findings, glued: list[tuple[str, int, int, str]],
+                  settled: dict[str, int | float], cumulative: dict[str, int], stated: dict[str, set]) -> None:
+    """Split each glued run only as far as the report settles it, repeating until nothing changes: a row
+    never exceeds its parent row (in either column), and the prose may state this year's figure."""
+    options = {key: _pair_splits(run) for key, _, _, run in glued}
+    changed = True
+    while changed:
+        changed = False
+        for key, label_start, row_end, run in glued:
+            if key in settled:
+                continue
+            kept = [o for o in options[key] if _fits(key, o, settled, cumulative)]
+            said = [o for o in kept if o[0] in stated.get(key, ())]
+            if len(kept) > 1 and len(said) == 1:
+                kept = said
+            options[key] = kept
+            if len(kept) == 1:
+                settled[key], cumulative[key] = kept[0]
+                findings.found.append(Found(key, kept[0][0], label_start, row_end, "table", "table-split",
+                                            note=f"本年度/历年累计 run '{run}' split as {kept[0]}",
+                                            extra={"table": "legacy"}))
+                changed = True
+    for key, label_start, row_end, run in glued:
+        if key not in settled:
+            findings.unresolved.append(Unresolved(
+                keys=[key], candidates=[[year] for year, _ in options[key][:12]],
+                evidence=Evidence(start=label_start, end=row_end, quote=text[label_start:row_end]),
+                reason=f"本年度 and 历年累计 printed as one run '{run}'; {len(options[key])} splits possible"))
+
+
+def _fits(key: str, option: tuple[int, int], settled: dict[str, int | float], cumulative: dict[str, int]) -> bool:
+    year, cum = option
+    parent = LEGACY_PARENT.get(key)
+    if parent in settled and (year > settled[parent] or cum > cumulative.get(parent, cum)):
+        return False
+    for child, its_parent in LEGACY_PARENT.items():
+        if its_parent == key and child in settled and (year < settled[child] or cum < cumulative.get(child, 0)):
+            return False
+    return True
 
 
 def _pair_splits(run: str) -> list[tuple[int, int]]:
@@ -110,11 +136,6 @@ def _pair_splits(run: str) -> list[tuple[int, int]]:
         if int(tail) >= int(head):
             options.append((int(head), int(tail)))
     return options
-
-
-def _stated_in_prose(text: str, table_start: int, value: int) -> bool:
-    pattern = re.compile(rf"(?<![\d.]){value}\s*[条件个次篇]")
-    return any(pattern.finditer(text, 0, table_start))
 
 
 def _convert(key: str, token: str, unit: str) -> int | float | None:

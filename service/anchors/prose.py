@@ -137,10 +137,11 @@ def find(document: Document, template: str | None = None) -> Findings:
             if value is None or _inside_table_line(view, match.start()) or not claim(key, *match.span("num")):
                 continue
             clause = _clause_before(view, match.start("label"))
+            own_clause = re.split(r"[，,、]", clause)[-1]
             if key.startswith("requests.") and "公开" not in match["label"] and NOT_DISCLOSURE.search(
                     _sentence(view, match.start())):
                 continue
-            if STOCK.search(clause) or SUB_SCOPE.search(clause + match["label"]):
+            if STOCK.search(clause) or SUB_SCOPE.search(own_clause + match["label"]):
                 continue  # a stock figure or a part of the body: not this report's figure for the key
             gap = view[match.end("label"):match.start("num")]
             tight = TIGHT_GAP.match(gap) and "等" not in match["label"] and not RUNNING_TOTAL.search(clause)
