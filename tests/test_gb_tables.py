@@ -400,3 +400,31 @@ def test_table_three_with_the_other_templates_rows_still_decodes() -> None:
     findings = gb_tables.find_table_three(doc(glued_text(GB2019_ROWS, table)), "gb2021")
     assert single_values(findings) == expected_values(GB2019_ROWS, table)
     assert any("gb2019" in warning for warning in findings.warnings)
+
+
+def test_html_table_three_with_blank_cells_and_blank_rows() -> None:
+    """HTML tables leave empty cells empty and repeat merged label cells; a blank cell is absent, a row of
+    blanks is still a row."""
+    table = table_rows(GB2019_ROWS, GB2019_TABLE)
+    lines = ["三、收到和处理政府信息公开申请情况",
+             "| （本列数据的勾稽关系为：…） | 申请人情况 | 申请人情况 | 申请人情况 | 申请人情况 | 申请人情况 | 申请人情况 | 申请人情况 |",
+             "| （本列数据的勾稽关系为：…） | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |"]
+    for (_row, label), cells in zip(GB2019_ROWS, table, strict=True):
+        printed = ["" if value == 0 else str(value) for value in cells]
+        lines.append(f"| 三、本年度办理结果 | {label.strip()} | " + " | ".join(printed) + " |")
+    lines.append(T4_HEADING)
+    got = single_values(gb_tables.find_table_three(doc("\n".join(lines)), "gb2019"))
+    expected = {key: value for key, value in expected_values(GB2019_ROWS, table).items() if value != 0}
+    assert got == expected
+
+
+def test_table_two_merged_cells_follow_the_header_row() -> None:
+    text = ("第二十条第（一）项\n"
+            "| 信息内容 | 本年新制作数量 | 本年新公开数量 | 本年新公开数量 | 对外公开总数量 |\n"
+            "| 规章 | 13 | 13 | 13 | 524 |\n"
+            "| 信息内容 | 采购项目数量 | 采购项目数量 | 采购总金额 | 采购总金额 |\n"
+            "| 政府集中采购 | 6 | 6 | 251000元 | 251000元 |\n"
+            "三、收到和处理政府信息公开申请情况")
+    got = single_values(gb_tables.find_table_two(doc(text), "gb2019"))
+    assert got == {"active.rules.new_made": 13, "active.rules.new_published": 13, "active.rules.total_published": 524,
+                   "active.procurement.items": 6, "active.procurement.amount": pytest.approx(25.1)}

@@ -38,6 +38,7 @@ class Chunk:
     digits: str
     start: int
     end: int
+    glued: bool = True  # a run of digits in flattened text may hold several cells; a table cell holds one
 
 
 @dataclass
@@ -72,20 +73,19 @@ PIPE_CELL = re.compile(r"(?<=\|)[^|\n]*(?=\|)")
 
 
 def _pipe_row(line: re.Match[str], width: int) -> list[Chunk]:
-    """The cells of one pipe row from its first number on; a blank cell is an empty table cell.
-
-    Trailing blanks beyond the table's width come from an over-wide header row, not from the table.
-    """
-    row: list[Chunk] = []
-    for cell in PIPE_CELL.finditer(line.group()):
-        value = cell.group().strip()
-        at = line.start() + cell.start() + len(cell.group()) - len(cell.group().lstrip())
-        if value.isdigit():
-            row.append(Chunk(value, at, at + len(value)))
-        elif not value and row:
-            row.append(Chunk(BLANK, at, at))
+    """The data cells of one pipe row: every cell after its last label cell, a blank one being an empty
+    table cell. A row of blanks narrower than the table is layout; trailing blanks beyond the table's
+    width come from an over-wide header row."""
+    cells = [(cell.group().strip(), line.start() + cell.start() + len(cell.group()) - len(cell.group().lstrip()))
+             for cell in PIPE_CELL.finditer(line.group())]
+    labels = [i for i, (value, _) in enumerate(cells) if value and not value.isdigit()]
+    data = cells[labels[-1] + 1:] if labels else cells
+    row = [Chunk(value, at, at + len(value), glued=False) if value else Chunk(BLANK, at, at, glued=False)
+           for value, at in data]
     while len(row) > width and row[-1].digits == BLANK:
         row.pop()
+    if all(chunk.digits == BLANK for chunk in row) and len(row) < width:
+        return []
     return row
 
 
@@ -126,7 +126,7 @@ def _rows(chunks: list[Chunk], width: int, row_ok, count: int) -> list[list[list
             if chunk.digits == BLANK:
                 yield from extend(i + 1, [*cells, Cell(None, chunk.start, chunk.end)])
                 return
-            room = width - len(cells)
+            room = width - len(cells) if chunk.glued else 1
             for parts in range(1, min(room, len(chunk.digits)) + 1):
                 for values in _splits(chunk.digits, parts):
                     new = _cells_of(chunk, values)
@@ -238,7 +238,7 @@ def _emit_readings(document: Document, findings: Findings, readings: list[list[l
         for c, key in enumerate(row_keys):
             options = {survivor[r][c].value for survivor in survivors}
             cell = survivors[0][r][c]
-            if cell.value is None and len(options) == 1:
+            if cell.value is None:
                 continue  # a blank cell is absent
             span = _row_span(document.text, survivors[0][r])
             found = Found(key, cell.value, *span, "table", how,
@@ -355,9 +355,7 @@ def _t2_label(text: str, label: str, start: int, end: int) -> int | None:
 def _emit_t2_row(document: Document, findings: Findings, label_at: int, keys: list[str],
                  values: list[re.Match[str]]) -> None:
     text = document.text
-    tokens = [m for m in values if m.group().strip()]
-    while len(tokens) > len(keys) and tokens[-1].group().strip() == tokens[-2].group().strip():
-        tokens.pop()  # a merged (colspan) cell repeated into each slot when the table was flattened
+    tokens = _merged_cells_once([m for m in values if m.group().strip()], text, label_at, len(keys))
     if not tokens:
         return
     end = tokens[-1].end()
@@ -386,6 +384,32 @@ def _emit_t2_row(document: Document, findings: Findings, label_at: int, keys: li
         evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
         reason=f"table 二 cells printed as one run '{run}': {len(candidates)} splits, table 二 has no identity "
                "to settle them"))
+
+
+def _merged_cells_once(tokens: list[re.Match[str]], text: str, label_at: int, wanted: int) -> list[re.Match[str]]:
+    """A merged (colspan) cell is repeated into every slot it spans when a table is flattened. In a pipe
+    table the header row above says which slots are one cell (the same header twice); otherwise only a
+    run of equal trailing values can be such a repeat."""
+    if len(tokens) <= wanted:
+        return tokens
+    header = _pipe_header_above(text, label_at)
+    if header and len(header) == len(tokens):
+        tokens = [token for i, token in enumerate(tokens) if i == 0 or header[i] != header[i - 1]]
+    while len(tokens) > wanted and tokens[-1].group().strip() == tokens[-2].group().strip():
+        tokens.pop()
+    return tokens
+
+
+def _pipe_header_above(text: str, at: int) -> list[str] | None:
+    """The column headers (after 信息内容) of the nearest pipe header row above a table-二 row."""
+    line_start = text.rfind("\n", 0, at) + 1
+    if not text[line_start:at].lstrip().startswith("|"):
+        return None
+    for line in reversed(text[max(0, line_start - 600):line_start].splitlines()):
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if cells and cells[0] == "信息内容":
+            return cells[1:]
+    return None
 
 
 def _t2_value(key: str, token: str) -> int | float | None:
