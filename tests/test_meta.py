@@ -185,3 +185,24 @@ def test_meta_of_real_reports_matches_gold(path: Path) -> None:
     for key in ("meta.template", "meta.year", "meta.publish_date"):
         if key in gold:
             assert [f.value for f in found(findings, key)] == [gold[key]], key
+
+
+def test_heading_inside_a_line_of_page_chrome_wins_over_the_page_title() -> None:
+    text = ("标题: 平潭县财政局2009年度政府信息公开年度报告\n发布时间: 2010-05-12 00:00\n==== 正文 ====\n"
+            "当前位置： 首页政务公开 平潭县财政局2009年度政府信息公开年度报告 来源：平潭县财政局 --> 微信 微博 "
+            "相关链接： 平潭综合实验区 2014年度政府信息公开工作年度报告 根据《条例》的要求，现将2014年度政府信息公开"
+            "工作年度报告如下。")
+    result = extract(read_bytes(text.encode("utf-8"), "x.txt"))
+    title = result.fields["meta.title"]
+    assert title.value == "平潭综合实验区2014年度政府信息公开工作年度报告"
+    assert title.review  # the page calls it something else: a person decides
+    assert result.fields["meta.issuer"].value == "平潭综合实验区"
+
+
+def test_cover_letter_title_is_not_the_report_heading() -> None:
+    text = ("关于报送《某某区公安局2015年政府信息公开年度报告》的函 区办公室：现将《某某区公安局2015年政府信息公开年度报告》"
+            "报送贵处，请审阅。 某某区公安局2016年1月4日 某某区公安局2015年政府信息公开工作报告 根据《条例》和要求，"
+            "我局编制了本报告。")
+    result = extract(read_bytes(text.encode("utf-8"), "x.txt"))
+    assert result.fields["meta.title"].value == "某某区公安局2015年政府信息公开工作报告"
+    assert result.fields["meta.issuer"].value == "某某区公安局"

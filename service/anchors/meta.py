@@ -37,7 +37,7 @@ def find(document: Document) -> Findings:
     found = findings.found
     body_start = _body_start(text)
 
-    headings = _body_titles(text, body_start)
+    headings = _headings(text, body_start)
     body_title = headings[-1] if headings else None
     page_title = _header_title(text)
     for other in [*headings[:-1], page_title]:
@@ -54,6 +54,14 @@ def find(document: Document) -> Findings:
             offset = _locate_compact(text, start, end, issuer)
             if offset:
                 found.append(Found("meta.issuer", issuer, *offset, "prose", "header"))
+        else:  # the heading names no body: the page's title may
+            for other in [*headings[:-1], page_title]:
+                named = _issuer_from_title(other[0]) if other else None
+                offset = _locate_compact(text, other[1], other[2], named) if named else None
+                if offset:
+                    found.append(Found("meta.issuer", named, *offset, "prose", "label-loose",
+                                       note="named in the page title, not in the report's heading"))
+                    break
         year = YEAR_IN_TITLE.search(text, start, end)
         if year:
             found.append(Found("meta.year", int(year["y"]), year.start("y"), year.end("y"), "prose", "header"))
@@ -112,6 +120,29 @@ def _template_evidence(text: str, template: str) -> tuple[int, int] | None:
 def _body_start(text: str) -> int:
     marker = BODY_MARKER.search(text)
     return marker.end() if marker else 0
+
+
+TITLE_IN_LINE = re.compile(
+    r"(?<![^\s：:>])(?P<t>[\u4e00-\u9fff（）()]{0,30}?\s?(?:19|20)\d{2}\s?年度?\s?[\u4e00-\u9fff]{0,10}?"
+    r"(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,8}?报告)(?![》”\"）)\u4e00-\u9fff。，,；;])")
+PARAGRAPH_START = re.compile(r"根据《|依据《|按照《|本报告|本年度报告|一、\s*(?:概述|总体情况)")
+
+
+def _headings(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
+    """Title-shaped headings above the report's first paragraph, in order: on lines of their own (possibly
+    over two or three lines) or inside a long line of page chrome (相关链接： … 标题 根据《…). The last is the
+    report's own heading; an earlier one is the page's article title."""
+    window = text[body_start:body_start + 3000]
+    paragraph = PARAGRAPH_START.search(window)
+    limit = body_start + (paragraph.start() if paragraph else len(window))
+    found = {start: (value, start, end, how) for value, start, end, how in _body_titles(text, body_start)}
+    for match in TITLE_IN_LINE.finditer(text, body_start, body_start + len(window)):
+        value = re.sub(r"\s+", "", match["t"])
+        if TITLE_SHAPE.match(value) and not any(s <= match.start("t") < e for _, s, e, _ in found.values()):
+            found[match.start("t")] = (value, match.start("t"), match.end("t"), "label-exact")
+    ordered = [found[start] for start in sorted(found)]
+    before = [title for title in ordered if title[1] < limit]
+    return before or ordered[:1]
 
 
 def _body_titles(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
