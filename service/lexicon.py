@@ -53,7 +53,7 @@ LEGACY_TABLE_LABELS: list[tuple[str, str]] = [
     (r"告知作出更改补充数", "requests.unclear"),
     (r"告知通过其他途径办理数", "requests.other_route"),
     (r"行政复议数", "review.total"),
-    (r"接受行政诉讼、举报数|行政申诉、举报数|行政申诉数|举报投诉数", "complaints.total"),
+    (r"举报", "complaints.total"),  # 举报投诉数量, 行政申诉、举报数 — never 行政申诉 alone
     (r"行政诉讼数", "litigation.total"),
     (r"维持具体行政行为", "{block}.upheld"),
     (r"被依法纠错数", "{block}.corrected"),

@@ -21,8 +21,11 @@ NUM = rf"(?P<num>{NUMBER_PATTERN})\s*(?P<unit>万元|人次|场次|余条|条|�
 # (label regex, key, widest gap in characters between the label and its number)
 LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"(?:网站|门户网站)" + GAP % 8 + r"(?:主动)?(?:公开|发布)(?:政府|政务)?信息", "active.channels.website", 6),
-    (r"(?:政务)?微博(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布)(?:政府|政务)?信息", "active.channels.weibo", 4),
-    (r"(?:政务微信|微信公众号)(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布|编发)(?:政府|政务)?(?:信息|文章)",
+    (r"(?:政务)?微博(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布)(?:政府|政务)?信息"
+     r"|(?:发布|编发)[^。；;，,\d]{0,6}?微博",
+     "active.channels.weibo", 4),
+    (r"(?:政务微信|微信公众号)(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布|编发)(?:政府|政务)?(?:信息|文章)"
+     r"|(?:发布|编发)[^。；;，,\d]{0,6}?微信(?:信息|文章)?",
      "active.channels.wechat", 4),
     (r"其他方式公开政府信息数?", "active.channels.other", 2),
     (r"(?<!有效)(?<!制发的)(?<!制发)(?:公开|包括[:：]?)(?:行政)?规范性文件", "active.normative_docs", 2),
@@ -40,7 +43,7 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"信函申请", "requests.channel.letter", 2),
     (r"当面申请", "requests.channel.in_person", 2),
     (r"同意部分公开(?:答复)?(?:数)?|部分公开答复", "requests.partial", 2),
-    (r"不同意公开(?:答复)?(?:数)?|不予公开(?:答复数?|数)", "requests.refused", 2),
+    (r"不同意公开(?:答复)?(?:数)?|不予公开(?:答复数?|数|(?=\s*\d+\s*件))", "requests.refused", 2),
     (r"(?<!不)(?<!部分)同意公开(?:答复)?(?:数)?", "requests.granted", 2),
     (r"属于已主动公开范围(?:数)?", "requests.already_public", 2),
     (r"申请信息不存在(?:数)?", "requests.not_exist", 2),
@@ -59,7 +62,8 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"收取信息处理费(?:共计)?", "fees.collected", 2),
 ]
 # A number one key claims may also be claimed by these keys (网上申请32件 is both received and online).
-SHARED_CLAIMS = {"requests.channel.online": {"requests.received"}}
+SHARED_CLAIMS = {f"requests.channel.{channel}": {"requests.received"}
+                 for channel in ("online", "letter", "in_person", "fax", "other")}
 DEADLINE = re.compile(r"(?:个)?(?:工作日|日内|日起|天内|日)")
 # Words that may stand between a label and its number without weakening the reading.
 TIGHT_GAP = re.compile(r"^[\s共达为计约有:：是]*$")
@@ -92,6 +96,7 @@ ZERO_STATEMENTS: list[tuple[str, str]] = [
 ]
 # A sentence about services or petitions: its 申请 are not information-disclosure requests.
 NOT_DISCLOSURE = re.compile(r"审批|窗口|办件|政务服务|服务中心|行政许可|12345|热线|信访|办理事项")
+OUTCOME_NOT_CASE = re.compile(r"纠错|纠正|败诉|被[^。，]*行政")
 # A figure about a part of the body (县直各单位, 各乡镇) is not the report's whole-scope figure (GOLD rule 1).
 SUB_SCOPE = re.compile(r"县直|区直|市直|州直|各乡镇|乡镇|街道|本级政府|县级政府|区级政府|市级政府")
 # A figure counted up to a date or over several years is not this year's.
@@ -132,19 +137,11 @@ def find(document: Document, template: str | None = None) -> Findings:
     for pattern, key in _COMPILED:
         for match in pattern.finditer(view):
             value = _value(key, match["num"], match["unit"])
-            if DEADLINE.match(view, match.end()):
-                continue  # 15个工作日内: a time limit, not a count
-            if value is None or _inside_table_line(view, match.start()) or not claim(key, *match.span("num")):
+            if value is None or _not_this_metric(view, match, key) or not claim(key, *match.span("num")):
                 continue
-            clause = _clause_before(view, match.start("label"))
-            own_clause = re.split(r"[，,、]", clause)[-1]
-            if key.startswith("requests.") and "公开" not in match["label"] and NOT_DISCLOSURE.search(
-                    _sentence(view, match.start())):
-                continue
-            if STOCK.search(clause) or SUB_SCOPE.search(own_clause + match["label"]):
-                continue  # a stock figure or a part of the body: not this report's figure for the key
             gap = view[match.end("label"):match.start("num")]
-            tight = TIGHT_GAP.match(gap) and "等" not in match["label"] and not RUNNING_TOTAL.search(clause)
+            tight = (TIGHT_GAP.match(gap) and "等" not in match["label"]
+                     and not RUNNING_TOTAL.search(_clause_before(view, match.start("label"))))
             emit(key, value[0], match.start("label"), match.end(), "label-exact" if tight else "label-loose",
                  approximate=value[1])
     for pattern, key in _COMPILED_AFTER:
@@ -157,6 +154,8 @@ def find(document: Document, template: str | None = None) -> Findings:
         for match in pattern.finditer(view):
             if _inside_table_line(view, match.start()) or STOCK.search(_clause_before(view, match.end())):
                 continue
+            if OUTCOME_NOT_CASE.search(match.group() + view[match.end():match.end() + 4]):
+                continue  # 未发生…被行政复议纠错 speaks of outcomes, not of the number of cases
             if not any(f.key == key and f.source == "prose" for f in findings.found):
                 emit(key, 0.0 if key == "fees.collected" else 0, match.start(), match.end(), "label-loose",
                      note="a zero stated in words")
@@ -171,6 +170,19 @@ def joined_view(text: str) -> tuple[str, Callable[[int], int]]:
     and a function mapping a view position back to the original offset."""
     removed_at = [m.start() - n for n, m in enumerate(BREAK_INSIDE_SENTENCE.finditer(text))]
     return BREAK_INSIDE_SENTENCE.sub("", text), lambda i: i + bisect_right(removed_at, i)
+
+
+def _not_this_metric(view: str, match: re.Match[str], key: str) -> bool:
+    """Readings that name the metric but do not state this report's figure for it."""
+    if DEADLINE.match(view, match.end()) or _inside_table_line(view, match.start()):
+        return True  # 15个工作日内 is a time limit; table rows belong to the table finders
+    clause = _clause_before(view, match.start("label"))
+    if STOCK.search(clause):
+        return True  # counted up to a date or over several years
+    if SUB_SCOPE.search(re.split(r"[，,、]", clause)[-1] + match["label"]):
+        return True  # a part of the body (县直各单位), not the whole scope
+    return (key.startswith(("requests.received", "requests.channel")) and "公开" not in match["label"]
+            and NOT_DISCLOSURE.search(_sentence(view, match.start())) is not None)  # 审批窗口受理申请
 
 
 def _sentence(view: str, at: int) -> str:
