@@ -646,6 +646,9 @@ _FOOTER = re.compile(
     r"^(欢迎(光临|访问|来到)|今天是)",
     re.I,
 )
+# A PDF page footer: "— 4 —", "- 12 -", "第 3 页", "第3页 共8页", "3 / 8".
+_PAGE_NUMBER = re.compile(r"^[—–-]\s*\d{1,3}\s*[—–-]$|^第\s*\d{1,3}\s*页(\s*[，,]?\s*共\s*\d{1,3}\s*页)?$"
+                          r"|^\d{1,3}\s*/\s*\d{1,3}$")
 _WIDGET_LINE = re.compile(r"^(扫一扫|分享到|【?\s*字\s*[体号]\s*[:：])")
 _STUB_LINE = re.compile(
     r"^(附件下载|相关附件|下载附件|相关链接|相关文件|关联稿件|相关稿件|相关阅读|相关新闻|文件下载)\s*[:：]?"
@@ -709,7 +712,7 @@ def _line_verdict(s: str) -> str:
         return _DROP
     if _META_LABEL.search(s) or _FOOTER.search(s) or _WIDGET_LINE.match(s):
         return _DROP
-    if _COUNTER.match(s):
+    if _COUNTER.match(s) or _PAGE_NUMBER.match(s):
         return _DROP
     if _SEPARATORS.match(s):
         return _DROP

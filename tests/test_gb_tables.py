@@ -428,3 +428,21 @@ def test_table_two_merged_cells_follow_the_header_row() -> None:
     got = single_values(gb_tables.find_table_two(doc(text), "gb2019"))
     assert got == {"active.rules.new_made": 13, "active.rules.new_published": 13, "active.rules.total_published": 524,
                    "active.procurement.items": 6, "active.procurement.amount": pytest.approx(25.1)}
+
+
+def test_glued_row_with_a_negative_change_lists_its_readings() -> None:
+    """行政处罚2648-18538: 上一年项目数量 2648, then 本年增/减 and 处理决定数量 glued after the minus sign."""
+    text = "第二十条第（一）项 第二十条第（六）项 信息内容上一年项目数量本年增/减处理决定数量行政处罚2648-18538 三、收到"
+    findings = gb_tables.find_table_two(doc(text), "gb2019")
+    assert findings.found == []
+    [item] = findings.unresolved
+    assert item.keys == ["active.penalty.prev_items", "active.penalty.change", "active.penalty.decisions"]
+    assert [2648, -18, 538] in item.candidates and [2648, -1, 8538] in item.candidates
+    assert all(candidate[0] == 2648 for candidate in item.candidates)
+
+
+def test_pipe_row_missing_a_cell_is_unresolved_not_guessed() -> None:
+    text = ("第二十条第（一）项\n| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n| 规章 | 22 | 235 |\n"
+            "三、收到和处理政府信息公开申请情况")
+    findings = gb_tables.find_table_two(doc(text), "gb2021")
+    assert findings.found == [] and findings.unresolved[0].keys[0] == "active.rules.issued"

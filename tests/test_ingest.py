@@ -425,3 +425,9 @@ def test_ten_megabyte_text_completes() -> None:
     assert len(data) >= 10_000_000
     doc = read_bytes(data, filename="big.txt")
     assert doc.text.count("二道区人民政府2017年度政府信息公开工作报告") >= 100
+
+
+def test_pdf_page_footers_are_dropped_but_table_cells_stay() -> None:
+    text = "行政事业性收费 0\n— 4 —\n第 3 页 共 8 页\n- 12 -\n| 规章 | 0 | - |\n-\n"
+    lines = read_bytes(text.encode("utf-8"), "x.md").text.splitlines()
+    assert lines == ["行政事业性收费 0", "| 规章 | 0 | - |", "-"]

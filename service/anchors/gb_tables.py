@@ -366,11 +366,15 @@ def _emit_t2_row(document: Document, findings: Findings, label_at: int, keys: li
                 findings.found.append(Found(key, value, label_at, token.end(), "table", "table-cell",
                                             extra={"table": "table 二"}))
         return
-    if len(tokens) != 1 or len(keys) == 1:
-        findings.warnings.append(f"table 二 row at {label_at}: {len(tokens)} numbers for {len(keys)} cells")
+    runs = [token.group().strip() for token in tokens]
+    in_pipe_table = text[text.rfind("\n", 0, label_at) + 1:label_at].lstrip().startswith("|")
+    if len(tokens) > len(keys) or in_pipe_table:
+        findings.unresolved.append(Unresolved(
+            keys=keys, candidates=[], evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
+            reason=f"table 二 row prints {len(tokens)} cells for {len(keys)} columns"))
         return
-    run = tokens[0].group()
-    candidates = list(islice(_t2_splits(keys, run), 200))
+    run = " ".join(runs)
+    candidates = list(islice(_t2_splits(keys, runs), 200))
     settled = _settle_by_prose(text, keys, candidates)
     if len(candidates) == 1 or settled is not None:
         chosen = candidates[0] if len(candidates) == 1 else settled
@@ -429,23 +433,42 @@ def _t2_value(key: str, token: str) -> int | float | None:
     return number
 
 
-def _t2_splits(keys: list[str], run: str) -> Iterator[tuple[int | float, ...]]:
-    """Splits of a glued table-二 run; a trailing amount keeps its decimals and unit."""
+def _t2_splits(keys: list[str], runs: list[str]) -> Iterator[tuple[int | float, ...]]:
+    """Every way to read glued table-二 runs as the row's cells, each run holding one cell or more."""
+    if not runs:
+        if not keys:
+            yield ()
+        return
+    first, rest = runs[0], runs[1:]
+    for count in range(1, len(keys) - len(rest) + 1):
+        for head in _run_splits(keys[:count], first):
+            for tail in _t2_splits(keys[count:], rest):
+                yield head + tail
+
+
+def _run_splits(keys: list[str], run: str) -> Iterator[tuple[int | float, ...]]:
+    """Splits of one run; a leading minus belongs to its first cell (本年增/减), a trailing amount keeps its
+    decimals and unit."""
     unit = "元" if run.endswith("元") and not run.endswith("万元") else ""
     digits = run.removesuffix("万元").removesuffix("元").strip()
+    sign = 1
+    if digits[:1] in "-－" and digits[1:]:
+        if not keys[0].endswith("change"):
+            return
+        sign, digits = -1, digits[1:]
     if "." in digits and keys[-1].endswith("amount"):
         whole, decimals = digits.split(".", 1)
         for head in _splits(whole, len(keys)):
             *counts, last = head
-            amount_text = f"{last}.{decimals}"
-            if not whole.endswith(str(last)):
-                continue
-            value = _t2_value(keys[-1], amount_text + unit)
+            value = _t2_value(keys[-1], f"{last}.{decimals}{unit}")
+            if counts:
+                counts[0] *= sign
             yield (*counts, value)  # type: ignore[misc]
         return
     if not digits.isdigit():
         return
     for values in _splits(digits, len(keys)):
+        values[0] *= sign
         yield tuple(values)
 
 
