@@ -159,9 +159,16 @@ def test_year_falls_back_to_the_first_year_named_and_says_so() -> None:
 ])
 def test_detect_template(text: str, template: str) -> None:
     assert meta.detect_template(text) == template
-    findings = meta.find(doc("某县2020年政府信息公开工作年度报告\n" + text))
+    findings = meta.find(doc("某县2018年政府信息公开工作年度报告\n" + text))
     (item,) = found(findings, "meta.template")
     assert item.value == template
+
+
+def test_a_report_for_2019_on_without_any_table_falls_back_to_its_years_template_in_review() -> None:
+    findings = meta.find(doc("某县公安局2020年政府信息公开工作年度报告\n全年收到申请3件。"))
+    (item,) = found(findings, "meta.template")
+    assert (item.value, item.how) == ("gb2019", "label-loose")
+    assert any("body is only" in warning for warning in findings.warnings)
 
 
 def test_template_evidence_is_a_marker() -> None:

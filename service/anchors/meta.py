@@ -27,6 +27,7 @@ GB2021_MARKERS = ("本年制发件数", "本年废止件数", "现行有效件�
 GB2019_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "〔2019〕60号", "[2019]60号", "政府集中采购",
                   "上一年项目数量", "采购总金额")
 TABLE_THREE_MARKER = "本年新收政府信息公开申请数量"
+LEGACY_TABLE_MARKER = re.compile(r"统\s*计\s*指\s*标|指\s*标\s*名\s*称|情况统计表")
 ISSUER_LINE = re.compile(r"(?!正文$)[\u4e00-\u9fff（）()]{2,30}")  # a heading's first line naming the body
 GENERIC_ISSUERS = {"政府", "人民政府", "本机关", "我单位"}
 
@@ -84,9 +85,17 @@ def find(document: Document) -> Findings:
 
     template = detect_template(text)
     marker = _template_evidence(text, template)
-    if marker:
+    year = next((f for f in found if f.key == "meta.year"), None)
+    if template == "legacy" and year and year.value >= 2019 and not LEGACY_TABLE_MARKER.search(text):
+        # no table to recognise, but reports for 2019 on are written in the national templates
+        template = "gb2021" if year.value >= 2021 else "gb2019"
+        found.append(Found("meta.template", template, year.start, year.end, "prose", "label-loose",
+                           note=f"no template table found; a report for {year.value} uses the {template} template"))
+    elif marker:
         found.append(Found("meta.template", template, *marker, "table" if template != "legacy" else "prose",
                            "header"))
+    if len(text) - body_start < 300:
+        findings.warnings.append(f"the report body is only {len(text) - body_start} characters: is it complete?")
     return findings
 
 
