@@ -134,7 +134,8 @@ def run_checks(values: Mapping[str, object], template: str | None,
     checks = []
     for identity in identities_for(template):
         if waived and identity.id in waived:
-            checks.append(Check(id=identity.id, status="skip", keys=list(identity.keys), message=waived[identity.id]))
+            checks.append(Check(id=identity.id, status="skip", keys=list(identity.keys), message=waived[identity.id],
+                                waived=True))
         else:
             checks.append(evaluate(identity, numeric))
     return checks

@@ -350,6 +350,7 @@ class Check(BaseModel):
     status: Literal["pass", "fail", "skip"]
     keys: list[str]
     message: str = ""
+    waived: bool = Field(default=False, description="skipped because the report cannot satisfy it (message says why)")
 
 
 class Unresolved(BaseModel):

@@ -234,7 +234,8 @@ def apply_decisions(result: Result, text: str, decisions: Sequence[Decision]) ->
     conflicts = [check for check in result.checks
                  if check.id not in identity_ids and not set(check.keys) <= applied]
     values = {key: field.value for key, field in reviewed.fields.items()}
-    reviewed.checks = conflicts + run_checks(values, reviewed.template)
+    waived = {check.id: check.message for check in result.checks if check.waived}
+    reviewed.checks = conflicts + run_checks(values, reviewed.template, waived)
     mark_failed_checks({k: f for k, f in reviewed.fields.items() if k not in applied}, reviewed.checks)
 
     remaining = []

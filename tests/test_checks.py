@@ -190,3 +190,11 @@ def test_helpers_list_only_failures() -> None:
     assert [c.id for c in failed] == ["L-review[review]"]
     assert keys_in_failed(run_checks(values, "legacy")) == {"review.total", "review.upheld", "review.corrected",
                                                             "review.other"}
+
+
+def test_a_waived_identity_is_skipped_with_its_reason() -> None:
+    values = {"requests.received": 21, "requests.channel.in_person": 18}  # an e-mail row of 3 has no key
+    by_id = {c.id: c for c in run_checks(values, "legacy", {"L-channels": "a channel row with no key"})}
+    assert (by_id["L-channels"].status, by_id["L-channels"].waived) == ("skip", True)
+    assert by_id["L-channels"].message == "a channel row with no key"
+    assert not by_id["L-staff"].waived
