@@ -32,14 +32,15 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     error: str = ""
     hang: float = 0.0                     # seconds to stall before answering (or until the stub stops)
+    completion_tokens: int | None = None  # reported usage (default: half the answer's characters)
 
     @classmethod
     def items(cls, *items: dict[str, Any], finish_reason: str = "stop") -> Reply:
         return cls(arguments=json.dumps({"items": list(items)}, ensure_ascii=False), finish_reason=finish_reason)
 
     @classmethod
-    def raw(cls, arguments: str) -> Reply:
-        return cls(arguments=arguments)
+    def raw(cls, arguments: str, completion_tokens: int | None = None) -> Reply:
+        return cls(arguments=arguments, completion_tokens=completion_tokens)
 
     @classmethod
     def http(cls, status: int, error: str = "scripted failure", **headers: str) -> Reply:
@@ -146,14 +147,15 @@ def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
     else:
         message["content"] = arguments
     prompt_tokens = sum(len(str(m.get("content") or "")) for m in request.get("messages", [])) // 2
+    completion = reply.completion_tokens if reply.completion_tokens is not None else max(1, len(arguments) // 2)
     return {
         "id": "chatcmpl-stub",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": request.get("model", "stub"),
         "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": max(1, len(arguments) // 2),
-                  "total_tokens": prompt_tokens + max(1, len(arguments) // 2)},
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion,
+                  "total_tokens": prompt_tokens + completion},
     }
 
 

@@ -263,6 +263,17 @@ def test_truncated_output_splits_the_keys_and_asks_again(stub: OpenAIStub) -> No
     assert any("truncated" in e for e in info["errors"])
 
 
+def test_output_cut_at_max_tokens_counts_as_truncated_even_without_finish_reason_length(stub: OpenAIStub) -> None:
+    """llama.cpp reports a cut-off tool call as finish_reason "tool_calls": the token count tells."""
+    cut = Reply.raw('{"items": [{"key": "capacity.reading_poi', completion_tokens=64)
+    stub.queue(cut, cut, answer_for(RIGHT), answer_for(RIGHT))
+    found, info = run(stub, max_tokens=64)
+    assert any("truncated" in e for e in info["errors"])
+    prompts = [user_prompt(r).count("\n- ") for r in stub.requests]
+    assert prompts[2] < prompts[0] and prompts[3] < prompts[0]  # the keys were split in two and asked again
+    assert {f.key for f in found} == {"capacity.reading_points", "capacity.staff_full_time"}
+
+
 def test_truncated_output_of_a_single_key_is_an_error() -> None:
     doc = document()
     draft = draft_for(doc)

@@ -125,12 +125,16 @@ class Outcome:
 
 
 class _Tally:
-    """Counts HTTP requests and token usage through instructor's hooks (one per call)."""
+    """Counts HTTP requests and token usage through instructor's hooks (one per call), and notices an answer
+    that used the whole completion budget: llama.cpp reports such a cut-off tool call as finish_reason
+    "tool_calls", not "length", so the token count is the only sign of truncation."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_tokens: int | None = None) -> None:
         self.requests = 0
         self.prompt_tokens = 0
         self.completion_tokens = 0
+        self.max_tokens = max_tokens
+        self.hit_limit = False
 
     def on_request(self, *args: Any, **kwargs: Any) -> None:
         self.requests += 1
@@ -138,7 +142,10 @@ class _Tally:
     def on_response(self, response: Any, *args: Any, **kwargs: Any) -> None:
         usage = getattr(response, "usage", None)
         self.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
-        self.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
+        completion = getattr(usage, "completion_tokens", 0) or 0
+        self.completion_tokens += completion
+        if self.max_tokens and completion >= self.max_tokens:
+            self.hit_limit = True
 
     def attach(self, client: Any) -> Any:
         client.on("completion:kwargs", self.on_request)
@@ -416,7 +423,7 @@ class LlmAssistant:
         return min(self.settings.timeout, remaining)
 
     def _ask(self, request: Request) -> Outcome:
-        tally = _Tally()
+        tally = _Tally(self.settings.max_tokens)
         client = tally.attach(instructor.from_openai(self._client, mode=self.mode))
         try:
             for attempt in self._retrying(request.deadline, Retrying):
@@ -427,7 +434,7 @@ class LlmAssistant:
             return self._outcome(tally, error=exc)
 
     async def _aask(self, request: Request, async_client: openai.AsyncOpenAI) -> Outcome:
-        tally = _Tally()
+        tally = _Tally(self.settings.max_tokens)
         client = tally.attach(instructor.from_openai(async_client, mode=self.mode))
         try:
             async for attempt in self._retrying(request.deadline, AsyncRetrying):
@@ -443,8 +450,9 @@ class LlmAssistant:
         outcome = Outcome(requests=tally.requests, prompt_tokens=tally.prompt_tokens,
                           completion_tokens=tally.completion_tokens)
         if error is not None:
-            outcome.error = describe(error)
-            outcome.truncated = isinstance(error, IncompleteOutputException)
+            outcome.truncated = isinstance(error, IncompleteOutputException) or tally.hit_limit
+            outcome.error = describe(error) if not tally.hit_limit else (
+                f"output truncated at max_tokens ({tally.max_tokens}): {describe(error)}")
         else:
             assert parsed is not None
             outcome.items = [_plain(item) for item in parsed.items]
