@@ -68,6 +68,11 @@ class ReportRun:
     outcomes: list[FieldOutcome]
     ms: float | None = None
     error: str | None = None  # "stage: message" when the report could not be extracted
+    llm: dict[str, Any] | None = None  # the model's usage for this report (provenance.llm), with --llm
+
+
+LLM_USAGE_KEYS = ("calls", "prompt_tokens", "completion_tokens", "cache_hits", "window_tokens_estimate",
+                  "whole_report_tokens_estimate", "errors")
 
 
 @dataclass
@@ -184,7 +189,9 @@ def run_one(gold: Gold, report_dirs: Sequence[Path], extractor: Extractor, reade
                                              else None)
     template = gold.template or (predicted_template if isinstance(predicted_template, str) else None)
     outcomes = score_report(gold.report, gold.fields, predicted, template)
-    return ReportRun(gold.report, template or "unknown", path.name, outcomes, ms)
+    llm = getattr(getattr(result, "provenance", None), "llm", None)
+    usage = {k: llm.get(k) for k in LLM_USAGE_KEYS if k in llm} if isinstance(llm, dict) else None
+    return ReportRun(gold.report, template or "unknown", path.name, outcomes, ms, llm=usage)
 
 
 def _failed(gold: Gold, source: str | None, error: str) -> ReportRun:

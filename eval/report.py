@@ -69,7 +69,20 @@ def summary_line(run: Run) -> str:
         f" · fields {s.gold} gold / {s.predicted} predicted"
         f" · reports {len(run.reports)} ({len(run.errors)} errors)"
         f" · extraction median {_ms(run.median_ms)} ms, total {_ms(run.total_ms)} ms"
+        + _token_summary(run)
     )
+
+
+def _token_summary(run: Run) -> str:
+    """Model usage over the run: calls and real tokens per report (only when a model ran)."""
+    usages = [r.llm for r in run.reports if r.llm]
+    if not usages:
+        return ""
+    prompt = sum(u.get("prompt_tokens") or 0 for u in usages)
+    completion = sum(u.get("completion_tokens") or 0 for u in usages)
+    calls = sum(u.get("calls") or 0 for u in usages)
+    return (f" · model {calls} calls, {prompt / len(usages):,.0f} prompt + {completion / len(usages):,.0f}"
+            f" completion tokens per report")
 
 
 # --------------------------------------------------------------------------- JSON
@@ -80,7 +93,7 @@ def run_to_json(run: Run) -> dict[str, Any]:
     by_report = {}
     for r in run.reports:
         by_report[r.report] = {"template": r.template, "source": r.source, "ms": r.ms, "error": r.error,
-                               **board.by_report[r.report].to_dict()}
+                               "llm": r.llm, **board.by_report[r.report].to_dict()}
     return {
         "label": run.label,
         "summary": {**board.overall.to_dict(), "reports": len(run.reports),

@@ -93,6 +93,10 @@ def test_hallucinations_cost_no_auto_accept_precision(gold_subset: Path, stub: O
     assert stub.requests, "the model was never asked"
     assert llm["summary"]["spurious"] > rules["summary"]["spurious"], "no hallucination survived grounding"
     assert llm["summary"]["predicted"] > rules["summary"]["predicted"]
+    # the model's cost is reported per report, and only for the model run
+    assert all(row["llm"] is None for row in rules["by_report"].values())
+    assert sum(row["llm"]["calls"] for row in llm["by_report"].values()) == len(stub.requests)
+    assert "prompt +" in printed and "completion tokens per report" in printed
 
     # the promise: auto-accept precision does not drop ...
     assert llm["summary"]["auto_accept_precision"] >= rules["summary"]["auto_accept_precision"]
