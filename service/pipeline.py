@@ -7,7 +7,7 @@ from typing import Protocol
 from service.anchors import Findings, Found, gb_tables, legacy_table, meta, prose
 from service.checks import run_checks
 from service.confidence import BASE_CONFIDENCE as CONFIDENCE
-from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP
+from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, needs_review
 from service.ingest import Document
 from service.reconcile import merge
 from service.schema import Check, FieldValue, Provenance, ReportInfo, Result
@@ -80,10 +80,29 @@ def mark_failed_checks(fields: dict[str, FieldValue], checks: list[Check],
             field = fields.get(key)
             if field is None:
                 continue
+            if field.found_confidence is None and field.confidence > FAILED_CHECK_CAP:
+                field.found_confidence = field.confidence
             field.review = True
             field.confidence = min(field.confidence, FAILED_CHECK_CAP)
             if not field.reason:
                 field.reason = f"{check.id} failed: {check.message}"
+
+
+def release_fixed_checks(fields: dict[str, FieldValue], checks: list[Check]) -> None:
+    """After a person's correction makes an identity hold, the fields it alone had sent to review get the
+    confidence of how they were found back (and leave review if that is high enough)."""
+    still_failing = {key for check in checks if check.status == "fail" for key in check.keys}
+    for key, field in fields.items():
+        held_by = (field.reason or "").split(" failed:", 1)[0]
+        if field.found_confidence is None or key in still_failing or not field.reason \
+                or " failed:" not in field.reason or field.candidates:
+            continue
+        if any(check.id == held_by and check.status == "fail" for check in checks):
+            continue
+        field.confidence, field.found_confidence = field.found_confidence, None
+        field.review = needs_review(field.confidence)
+        field.reason = f"{held_by} holds after review; confidence {field.confidence:g} from how it was found" \
+            if field.review else None
 
 
 def confirm_model_values(fields: dict[str, FieldValue], checks: list[Check]) -> None:

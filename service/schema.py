@@ -54,6 +54,10 @@ class FieldValue(BaseModel):
     derived_from: list[str] | None = None
     candidates: list[Candidate] | None = None
     reason: str | None = Field(default=None, description="why the value is in review (or what confirmed it)")
+    found_confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="the confidence from how the value was found, kept when a failed identity lowered it, so "
+                    "that a correction which makes the identity hold can give it back")
 
 
 # --------------------------------------------------------------------------- the nested metrics

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from service.checks import identities_for, run_checks
-from service.pipeline import mark_failed_checks
+from service.pipeline import mark_failed_checks, release_fixed_checks
 from service.reconcile import same_value
 from service.schema import FIELD_TYPES, Candidate, Evidence, FieldValue, Result, coerce_value
 
@@ -236,7 +236,9 @@ def apply_decisions(result: Result, text: str, decisions: Sequence[Decision]) ->
     values = {key: field.value for key, field in reviewed.fields.items()}
     waived = {check.id: check.message for check in result.checks if check.waived}
     reviewed.checks = conflicts + run_checks(values, reviewed.template, waived)
-    mark_failed_checks({k: f for k, f in reviewed.fields.items() if k not in applied}, reviewed.checks)
+    undecided = {k: f for k, f in reviewed.fields.items() if k not in applied}
+    release_fixed_checks(undecided, reviewed.checks)
+    mark_failed_checks(undecided, reviewed.checks)
 
     remaining = []
     for item in reviewed.unresolved:

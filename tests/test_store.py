@@ -412,3 +412,18 @@ def test_connections_of_finished_threads_are_released(store: Store) -> None:
         t.join()
     gc.collect()
     assert len(store._connections) <= 1  # only this thread's connection is left open
+
+
+def test_a_correction_that_mends_an_identity_failing_at_extraction_releases_its_fields(store: Store) -> None:
+    """The extractor's values break L-review (5 ≠ 2 + 1 + 1): all four went to review at extraction. A person
+    corrects the one wrong part; the other three leave review with the confidence they were found with."""
+    broken = {**REVIEW_OK, "review.other": 1}
+    text = TEXT.replace("其他2件", "其他1件")
+    report = done_report(store, b"broken", broken, text=text)
+    assert {item["key"] for item in store.review_queue()[0]} == {"review.total", "review.upheld",
+                                                                 "review.corrected", "review.other"}
+    reviewed = store.decide(report, "review.other", "correct", value=2, reviewer="ann")
+    assert [c.status for c in reviewed.checks if c.id == "L-review[review]"] == ["pass"]
+    assert store.review_queue()[1] == 0
+    upheld = reviewed.fields["review.upheld"]
+    assert (upheld.review, upheld.confidence, upheld.found_confidence) == (False, 0.93, None)
