@@ -230,13 +230,26 @@ def test_ambiguous_cells_reach_review_in_the_result() -> None:
         assert field.reason and "readings" in field.reason
 
 
-def test_table_three_that_no_reading_satisfies_gives_a_warning_not_values() -> None:
+def test_table_three_that_no_reading_satisfies_is_read_row_by_row_into_review() -> None:
     table = table_rows(GB2021_ROWS, SMALL_TABLE)
     # 予以公开 printed as 5,2,0,0,0,0,8: seven single digits, one split only, and 5+2 != 8
     text = glued_text(GB2021_ROWS, table, {2: "5200008"})
     findings = gb_tables.find_table_three(doc(text), "gb2021")
-    assert findings.found == []
-    assert len(findings.warnings) == 1 and "table 三" in findings.warnings[0]
+    assert len(findings.warnings) == 1 and "row by row" in findings.warnings[0]
+    expected = expected_values(GB2021_ROWS, table)
+    got = single_values(findings)
+    assert not any(key.endswith(".granted") for key in got)  # the broken row is left out
+    assert got == {key: value for key, value in expected.items() if not key.endswith(".granted")}
+    assert {item.how for item in findings.found} == {"label-loose"}  # every cell goes to review
+
+
+def test_table_three_with_a_row_left_out_still_gives_its_other_rows() -> None:
+    rows = [row for row in GB2021_ROWS if row[0] != "carried_over"]
+    table = table_rows(rows, SMALL_TABLE)
+    findings = gb_tables.find_table_three(doc(glued_text(rows, table)), "gb2021")
+    got = single_values(findings)
+    assert got["requests.received"] == 15 and got["requests.processed_total"] == 16
+    assert not any(key.endswith("carried_over") for key in got)
 
 
 def test_no_table_three_no_findings() -> None:

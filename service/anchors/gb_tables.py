@@ -62,7 +62,7 @@ def chunks_in(text: str, start: int, end: int, width: int) -> list[Chunk]:
     if len(lines) >= 3:
         return [chunk for line in lines for chunk in _pipe_row(line, width)]
     chunks: list[Chunk] = []
-    region = ENUMERATOR.sub(" ", text[start:end])
+    region = ENUMERATOR.sub(" ", text[start:end + 3])[:end - start]  # (the label after the end decides)
     region = re.sub(r"\d{4}\s*年", lambda m: " " * len(m.group()), region)  # years are never cells
     for match in NUMBER.finditer(region):
         chunks.append(Chunk(match.group(), start + match.start(), start + match.end()))
@@ -206,9 +206,13 @@ def find_table_three(document: Document, template: str) -> Findings:
     if not readings:
         other = "gb2019" if template == "gb2021" else "gb2021"
         readings = _rows(chunks, 7, _sum_row, len(t3_keys(other)))
+        # the other template's rows count only if its column identities hold too: a table with a row
+        # left out can also be read as the shorter template, shifted by a row
+        readings = [reading for failed, reading in _scored(readings, t3_keys(other), other) if failed == 0]
         if not readings:
             findings.warnings.append(f"table 三 found but its {len(chunks)} numbers do not decode into "
-                                     f"{len(keys)} rows of 7 under the row identities")
+                                     f"{len(keys)} rows of 7 under the row identities; reading it row by row")
+            findings.extend(_rows_by_label(document, start, end, template))
             return findings
         # the rows are those of the other template's table 三 (（六）其他处理 as one row or three)
         findings.warnings.append(f"table 三 has the rows of the {other} template, not {template}")
@@ -217,20 +221,70 @@ def find_table_three(document: Document, template: str) -> Findings:
     return findings
 
 
+# Words that name each table-三 row, for reading a table whose rows cannot all be found in order.
+T3_ROW_WORDS: dict[str, str] = {
+    "received": r"本年新收", "carried_over": r"上年结转", "granted": r"予以公开", "partial": r"部分公开",
+    "refused_reason.state_secret": r"国家秘密", "refused_reason.prohibited_by_law": r"禁止公开",
+    "refused_reason.security_stability": r"三安全一稳定", "refused_reason.third_party_rights": r"第三方合法权益",
+    "refused_reason.internal_affairs": r"内部事务", "refused_reason.process_info": r"过程性信息",
+    "refused_reason.enforcement_files": r"行政执法案卷", "refused_reason.query_matters": r"行政查询事项",
+    "not_held": r"不掌握", "needs_creation": r"另行制作", "unclear": r"仍不明确",
+    "not_processed.complaint": r"信访举报投诉", "not_processed.duplicate": r"重复申请",
+    "not_processed.publication": r"公开出版物", "not_processed.excessive": r"大量反复申请",
+    "not_processed.confirmation": r"重新出具", "other_handling.total": r"其他处理",
+    "other_handling.no_correction": r"逾期不补正", "other_handling.unpaid": r"缴纳费用",
+    "other_handling.other": r"\d?\s*[.．、]\s*其他(?!法律)", "processed_total": r"总计",
+    "carried_forward": r"结转下年度",
+}
+
+
+def _rows_by_label(document: Document, start: int, end: int, template: str) -> Findings:
+    """Fallback for a table 三 whose rows do not all decode in order (a row left out, stray numbers): each
+    row label in turn, and the digits between it and the next label, decoded on their own. Only rows whose
+    seven cells add up are kept, and all go to review: the table as a whole did not hold together."""
+    text, findings = document.text, Findings()
+    positions: list[tuple[int, int, str]] = []
+    at = start
+    for row in t3_rows(template):
+        match = re.compile(T3_ROW_WORDS[row]).search(text, at, end)
+        if match:
+            positions.append((match.start(), match.end(), row))
+            at = match.end()
+    for (_, label_end, row), following in zip(positions, [*positions[1:], (end, end, "")], strict=True):
+        chunks = chunks_in(text, label_end, following[0], 7)
+        readings = _distinct(_rows(chunks, 7, _sum_row, 1))
+        if len(readings) != 1:
+            continue
+        keys = [f"requests.by_applicant.{c}.{row}" for c in APPLICANT_COLUMNS] + [f"requests.{row}"]
+        for key, cell in zip(keys, readings[0][0], strict=True):
+            if cell.value is not None:
+                findings.found.append(Found(key, cell.value, *_row_span(text, readings[0][0]), "table",
+                                            "label-loose", note="table 三 read row by row: its rows do not "
+                                            "all decode in order",
+                                            extra={"table": "table 三"}))
+    return findings
+
+
 def _line_start_if_pipe(text: str, at: int) -> int:
     line_start = text.rfind("\n", 0, at) + 1
     return line_start if text[line_start:at].lstrip().startswith("|") else at
 
 
-def _emit_readings(document: Document, findings: Findings, readings: list[list[list[Cell]]],
-                   keys: list[list[str]], template: str, table: str) -> None:
-    """Keep the readings whose column identities fail least; emit the cells they agree on."""
+def _scored(readings: list[list[list[Cell]]], keys: list[list[str]], template: str
+            ) -> list[tuple[int, list[list[Cell]]]]:
+    """Each reading with the number of identities (over the whole table) its values fail."""
     scored = []
     for reading in readings:
         values = {key: cell.value for row, row_keys in zip(reading, keys, strict=True)
                   for key, cell in zip(row_keys, row, strict=True) if cell.value is not None}
-        failed = sum(check.status == "fail" for check in run_checks(values, template))
-        scored.append((failed, reading))
+        scored.append((sum(check.status == "fail" for check in run_checks(values, template)), reading))
+    return scored
+
+
+def _emit_readings(document: Document, findings: Findings, readings: list[list[list[Cell]]],
+                   keys: list[list[str]], template: str, table: str) -> None:
+    """Keep the readings whose column identities fail least; emit the cells they agree on."""
+    scored = _scored(readings, keys, template)
     best = min(failed for failed, _ in scored)
     survivors = _distinct([reading for failed, reading in scored if failed == best])
     how = "table-identity" if best == 0 else "table-split"
