@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -27,6 +28,20 @@ err = Console(stderr=True)
 
 LlmFlag = Annotated[bool, typer.Option("--llm", help="ask an OpenAI-compatible model for what the anchors "
                                                     "cannot settle (OPENAI_BASE_URL, OPENAI_API_KEY, NIANBAO_MODEL)")]
+
+
+@app.callback()
+def configure_model(
+    model: Annotated[str | None, typer.Option("--model", help="model name for --llm (else NIANBAO_MODEL)")] = None,
+    base_url: Annotated[str | None, typer.Option(
+        "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (else OPENAI_BASE_URL)")] = None,
+    llm_mode: Annotated[str | None, typer.Option(
+        "--llm-mode", help="instructor mode: tools | json | json_schema | md_json (else NIANBAO_LLM_MODE)")] = None,
+) -> None:
+    """Flags given before the command override the environment the model client reads."""
+    for name, value in (("NIANBAO_MODEL", model), ("OPENAI_BASE_URL", base_url), ("NIANBAO_LLM_MODE", llm_mode)):
+        if value:
+            os.environ[name] = value
 
 
 def _assistant(use_llm: bool) -> Assistant | None:

@@ -181,3 +181,32 @@ def test_batch_exit_codes(tmp_path: Path) -> None:
     again = runner.invoke(app, ["batch", str(reports), "--out", str(out)])
     assert again.exit_code == 3  # one report failed
     assert "Traceback" not in again.output
+
+
+def test_model_flags_reach_the_model_client_over_real_http(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``nianbao --model M --base-url URL extract FILE --llm`` talks to that server and records the model."""
+    from openai_stub import OpenAIStub, Reply
+
+    for name in ("NIANBAO_MODEL", "OPENAI_BASE_URL", "NIANBAO_LLM_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("NIANBAO_LLM_CACHE", str(tmp_path / "cache"))
+    report = tmp_path / "r.txt"
+    report.write_text("某县2017年政府信息公开工作年度报告\n全年共收到依申请公开信息3件。\n", encoding="utf-8")
+    with OpenAIStub() as stub:
+        stub.queue(*[Reply.items()] * 4)
+        result = runner.invoke(app, ["--model", "flag-model", "--base-url", stub.base_url, "--llm-mode", "json",
+                                     "extract", str(report), "--format", "json", "--llm"])
+        assert result.exit_code == 0, result.output
+        assert stub.requests and all(request["model"] == "flag-model" for request in stub.requests)
+    provenance = json.loads(result.stdout)["provenance"]
+    assert provenance["model"] == "flag-model" and provenance["llm"]["mode"] == "json"
+
+
+def test_llm_without_a_model_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("NIANBAO_MODEL", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    report = tmp_path / "r.txt"
+    report.write_text("全年共收到依申请公开信息3件。", encoding="utf-8")
+    result = runner.invoke(app, ["extract", str(report), "--llm"])
+    assert result.exit_code == 2 and "NIANBAO_MODEL" in result.output
