@@ -214,9 +214,7 @@ def _validation_message(errors: list[Any]) -> str:
 
 
 def _result_json(result: Result) -> dict[str, Any]:
-    data = result.model_dump(mode="json", exclude_none=True)
-    data.setdefault("template", None)  # part of the contract even when unknown
-    return data
+    return result.contract()
 
 
 def wants_html(request: Request) -> bool:

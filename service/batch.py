@@ -82,9 +82,7 @@ def extract_file(path: Path, llm: Assistant | None) -> dict[str, Any]:
         return record | {"error": f"{exc.code}: {exc}"}
     except Exception as exc:
         return record | {"error": f"extraction failed: {type(exc).__name__}: {exc}"}
-    payload = result.model_dump(mode="json", exclude_none=True)
-    payload.setdefault("template", None)
-    return record | {"result": payload}
+    return record | {"result": result.contract()}
 
 
 @dataclass

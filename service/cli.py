@@ -67,9 +67,7 @@ def _extract_path(path: Path, llm: Assistant | None, include_text: bool = False)
 
 def contract_json(result: Result) -> str:
     """The result contract without empty optionals, but always with ``template`` (null when unknown)."""
-    data = result.model_dump(mode="json", exclude_none=True)
-    data.setdefault("template", None)
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return json.dumps(result.contract(), ensure_ascii=False, indent=2)
 
 
 def print_table(result: Result) -> None:

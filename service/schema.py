@@ -394,6 +394,13 @@ class Result(BaseModel):
     provenance: Provenance
     text: str | None = Field(default=None, description="the document text evidence offsets refer to")
 
+    def contract(self) -> dict[str, Any]:
+        """The JSON result contract: empty optionals left out, but ``template`` always there (null when
+        unknown)."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        data.setdefault("template", None)
+        return data
+
     def values(self) -> dict[str, Any]:
         """The plain key → value map, as a gold file's ``fields``."""
         return {key: field.value for key, field in self.fields.items()}
