@@ -211,3 +211,8 @@ def test_wrong_unit_is_not_a_count() -> None:
 def test_deadline_in_working_days_is_not_a_request_count() -> None:
     _, findings = find("本机关严格按照《条例》规定，自收到申请之日起15个工作日内予以答复。")
     assert "requests.received" not in values(findings)
+
+
+def test_a_counting_rule_in_a_table_label_is_not_a_figure() -> None:
+    _, findings = find("(一) 回应公众关注热点或重大舆情数\n\n(不同方式回应同一热点或舆情计1次)\n\n次\n\n0\n")
+    assert "response.hot_topics" not in values(findings)

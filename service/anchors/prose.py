@@ -97,6 +97,8 @@ def _not_this_metric(view: str, match: re.Match[str], key: str) -> bool:
     """Readings that name the metric but do not state this report's figure for it."""
     if DEADLINE.match(view, match.end()) or _inside_table_line(view, match.start()):
         return True  # 15个工作日内 is a time limit; table rows belong to the table finders
+    if view[:match.start("num")].rstrip().endswith("计") and re.match(r"\s*[)）]", view[match.end():]):
+        return True  # (不同方式回应同一热点或舆情计1次): a counting rule in a table label
     clause = _clause_before(view, match.start("label"))
     if STOCK.search(clause):
         return True  # counted up to a date or over several years
