@@ -179,3 +179,10 @@ def test_real_fujian_report() -> None:
 def test_no_table_no_findings() -> None:
     findings = legacy_table.find(doc("全年收到申请数23件。"))
     assert findings.found == [] and findings.unresolved == []
+
+
+def test_table_without_a_unit_column() -> None:
+    text = ("政府信息公开情况统计表\n| 指标名称 | 2016年度 |\n| 主动公开政府信息数 | 4156 |\n| 收到申请数 | 23 |\n"
+            "| 政府信息公开专项经费（万元） | 2.5 |\n| 依申请公开信息收取的费用 | 300 |\n填报人：张三")
+    got = values(legacy_table.find(doc(text)))
+    assert got == {"active.total": 4156, "requests.received": 23, "capacity.budget": 2.5}  # 300: 元 or 万元?

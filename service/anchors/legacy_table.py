@@ -21,7 +21,8 @@ TABLE_END = re.compile(r"填表日期|单位负责人|附件下载|填报人")
 PARENTHETICAL = re.compile(r"[（(][^（()）\n]{0,80}[）)]")
 ENUMERATOR = re.compile(r"\d(?=\s*[.．、]\s*[\u4e00-\u9fff])|[一二三四五六七八九十]{1,2}(?=\s*[)）、])")
 HEADER_YEAR = re.compile(r"\d{4}\s*年度?")
-ROW = re.compile(r"(?P<unit>人次|万元|条|件|次|篇|个|人|元)[\s|]*"
+# label, unit (a table may leave the 单位 column out), the 本年度 figure and perhaps 历年累计
+ROW = re.compile(r"(?:(?P<unit>人次|万元|条|件|次|篇|个|人|元)[\s|]*)?"
                  r"(?P<nums>\d+(?:\.\d+)?(?:[ \t|]+\d+(?:\.\d+)?)?)")
 
 
@@ -70,7 +71,7 @@ def find(document: Document, stated: dict[str, set] | None = None) -> Findings:
         if key in settled:
             continue
         tokens = re.split(r"[ \t|]+", match["nums"].strip())
-        unit = match["unit"]
+        unit = match["unit"] or _unit_in_label(text[label_start:start + match.start()])
         if two_columns and len(tokens) == 1 and len(tokens[0]) > 1 and "." not in tokens[0]:
             glued.append((key, label_start, row_end, tokens[0]))
             continue
@@ -138,13 +139,21 @@ def _pair_splits(run: str) -> list[tuple[int, int]]:
     return options
 
 
-def _convert(key: str, token: str, unit: str) -> int | float | None:
+def _unit_in_label(label: str) -> str | None:
+    """A row with no 单位 cell may name its unit in the label: 专项经费（万元）."""
+    found = re.search(r"[（(]\s*(万元|元)\s*[）)]", label)
+    return found.group(1) if found else None
+
+
+def _convert(key: str, token: str, unit: str | None) -> int | float | None:
     kind = FIELD_TYPES[key]
     try:
         number = float(token) if "." in token else int(token)
     except ValueError:
         return None
     if kind == "wan":
+        if unit is None:
+            return None  # 元 or 万元? not said: no value rather than a guess
         return yuan_to_wan(number) if unit == "元" else float(number)
     if isinstance(number, float):
         return None
