@@ -146,7 +146,9 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"接受培训(?:人员)?", "training.trainees", 2),
     (r"培训班", "training.sessions", 2),
     (r"(?:召开|举办)(?:各类)?(?:工作)?会议", "training.meetings", 2),
-    (r"收取信息处理费(?:共计)?", "fees.collected", 2),
+    (r"收取信息处理费(?:共计)?|实际收取(?:的)?(?:信息处理费)?总?金额", "fees.collected", 2),
+    (r"发出收费通知(?:的)?(?:件数|书)?", "fees.notices", 2),
+    (r"收费通知(?:的)?总金额", "fees.notices_amount", 2),
 ]
 # A number one key claims may also be claimed by these keys (网上申请32件 is both received and online).
 SHARED_CLAIMS = {f"requests.channel.{channel}": {"requests.received"}
@@ -193,6 +195,7 @@ RUNNING_TOTAL = re.compile(r"(?<!全年)(?<!年内)(?<!本年)(?<!年度)(?<!\d�
 
 UNITS_FOR = {
     "fees.collected": ("元", "万元"),
+    "fees.notices_amount": ("元", "万元"),
     "training.trainees": ("人次", "人"),
     "capacity.staff": ("人", "名"),
     "capacity.staff_full_time": ("人", "名"),

@@ -216,3 +216,9 @@ def test_deadline_in_working_days_is_not_a_request_count() -> None:
 def test_a_counting_rule_in_a_table_label_is_not_a_figure() -> None:
     _, findings = find("(一) 回应公众关注热点或重大舆情数\n\n(不同方式回应同一热点或舆情计1次)\n\n次\n\n0\n")
     assert "response.hot_topics" not in values(findings)
+
+
+def test_section_six_fee_figures_of_the_2021_template() -> None:
+    _, findings = find("本年度发出收费通知2件，收费通知总金额600元，实际收取总金额380元。")
+    assert values(findings) == {"fees.notices": 2, "fees.notices_amount": pytest.approx(0.06),
+                                "fees.collected": pytest.approx(0.038)}

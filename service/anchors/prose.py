@@ -33,6 +33,7 @@ from service.lexicon import (
     ZERO_STATEMENTS,
 )
 from service.numbers import parse_number, yuan_to_wan
+from service.schema import FIELD_TYPES
 
 _COMPILED = [(re.compile(f"(?P<label>{label}){GAP % gap}{NUM}"), key) for label, key, gap in LABEL_THEN_NUMBER]
 _COMPILED_AFTER = [(re.compile(pattern + r"\s*(?:共)?"), key) for pattern, key in NUMBER_THEN_LABEL]
@@ -133,7 +134,7 @@ def _value(key: str, raw: str, unit: str) -> tuple[int | float, bool] | None:
     allowed = UNITS_FOR.get(key, COUNT_UNITS)
     if unit not in allowed:
         return None
-    if key == "fees.collected":
+    if FIELD_TYPES.get(key) == "wan":
         value = yuan_to_wan(parsed.value) if unit == "元" else float(parsed.value)
         return value, parsed.approximate
     if isinstance(parsed.value, float) or parsed.value < 0:
