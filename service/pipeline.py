@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from service.anchors import Findings, Found, gb_tables, legacy_table, meta, prose
-from service.checks import run_checks
+from service.checks import keys_in_failed, run_checks
 from service.confidence import BASE_CONFIDENCE as CONFIDENCE
 from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, needs_review
 from service.ingest import Document
@@ -91,14 +91,12 @@ def mark_failed_checks(fields: dict[str, FieldValue], checks: list[Check],
 def release_fixed_checks(fields: dict[str, FieldValue], checks: list[Check]) -> None:
     """After a person's correction makes an identity hold, the fields it alone had sent to review get the
     confidence of how they were found back (and leave review if that is high enough)."""
-    still_failing = {key for check in checks if check.status == "fail" for key in check.keys}
+    still_failing = keys_in_failed(checks)
     for key, field in fields.items():
+        sent_by_a_check = " failed:" in (field.reason or "")
+        if field.found_confidence is None or key in still_failing or field.candidates or not sent_by_a_check:
+            continue
         held_by = (field.reason or "").split(" failed:", 1)[0]
-        if field.found_confidence is None or key in still_failing or not field.reason \
-                or " failed:" not in field.reason or field.candidates:
-            continue
-        if any(check.id == held_by and check.status == "fail" for check in checks):
-            continue
         field.confidence, field.found_confidence = field.found_confidence, None
         field.review = needs_review(field.confidence)
         field.reason = f"{held_by} holds after review; confidence {field.confidence:g} from how it was found" \

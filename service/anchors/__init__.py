@@ -50,3 +50,8 @@ class Findings:
         self.unresolved.extend(other.unresolved)
         self.warnings.extend(other.warnings)
         self.waived.update(other.waived)
+
+
+def in_pipe_row(text: str, at: int) -> bool:
+    """Whether ``at`` lies in a pipe-table row (Markdown, or an HTML table as ingest renders it)."""
+    return text[text.rfind("\n", 0, at) + 1:at].lstrip().startswith("|")

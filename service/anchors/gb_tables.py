@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from service.anchors import Findings, Found
+from service.anchors import Findings, Found, in_pipe_row
 from service.checks import T4_BLOCKS, T4_CELLS, run_checks, t3_rows
 from service.ingest import Document
 from service.schema import APPLICANT_COLUMNS, Evidence, Unresolved
@@ -266,8 +266,7 @@ def _rows_by_label(document: Document, start: int, end: int, template: str) -> F
 
 
 def _line_start_if_pipe(text: str, at: int) -> int:
-    line_start = text.rfind("\n", 0, at) + 1
-    return line_start if text[line_start:at].lstrip().startswith("|") else at
+    return text.rfind("\n", 0, at) + 1 if in_pipe_row(text, at) else at
 
 
 def _scored(readings: list[list[list[Cell]]], keys: list[list[str]], template: str
@@ -387,23 +386,22 @@ def find_table_two(document: Document, template: str) -> Findings:
         return findings
     end = t3.start() if t3 and t3.start() > start_match.start() else min(len(text), start_match.end() + 3000)
     for label, prefix, columns in T2_ROWS[template]:
-        label_at = _t2_label(text, label, start_match.start(), end)
-        if label_at is None:
+        label_match = _t2_label(text, label, start_match.start(), end)
+        if label_match is None:
             continue
-        label_end = text.index(label, label_at) + len(label)
+        label_at, label_end = label_match.span()
         boundary = T2_BOUNDARY.search(text, label_end, end)
         stop = boundary.start() if boundary else end
-        values = [m for m in T2_VALUE.finditer(text, label_end, stop)]
+        values = list(T2_VALUE.finditer(text, label_end, stop))
         keys = [f"{prefix}.{column}" for column in columns]
         _emit_t2_row(document, findings, label_at, keys, values)
     return findings
 
 
-def _t2_label(text: str, label: str, start: int, end: int) -> int | None:
+def _t2_label(text: str, label: str, start: int, end: int) -> re.Match[str] | None:
     """Where the row label is printed (行政规范性文件 is cited whole)."""
     pattern = r"(?:行政)?规范性文件" if label == "规范性文件" else re.escape(label)
-    match = re.compile(pattern).search(text, start, end)
-    return match.start() if match else None
+    return re.compile(pattern).search(text, start, end)
 
 
 def _emit_t2_row(document: Document, findings: Findings, label_at: int, keys: list[str],
@@ -421,8 +419,7 @@ def _emit_t2_row(document: Document, findings: Findings, label_at: int, keys: li
                                             extra={"table": "table 二"}))
         return
     runs = [token.group().strip() for token in tokens]
-    in_pipe_table = text[text.rfind("\n", 0, label_at) + 1:label_at].lstrip().startswith("|")
-    if len(tokens) > len(keys) or in_pipe_table:
+    if len(tokens) > len(keys) or in_pipe_row(text, label_at):
         findings.unresolved.append(Unresolved(
             keys=keys, candidates=[], evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
             reason=f"table 二 row prints {len(tokens)} cells for {len(keys)} columns"))
@@ -460,9 +457,9 @@ def _merged_cells_once(tokens: list[re.Match[str]], text: str, label_at: int, wa
 
 def _pipe_header_above(text: str, at: int) -> list[str] | None:
     """The column headers (after 信息内容) of the nearest pipe header row above a table-二 row."""
-    line_start = text.rfind("\n", 0, at) + 1
-    if not text[line_start:at].lstrip().startswith("|"):
+    if not in_pipe_row(text, at):
         return None
+    line_start = text.rfind("\n", 0, at) + 1
     for line in reversed(text[max(0, line_start - 600):line_start].splitlines()):
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if cells and cells[0] == "信息内容":

@@ -11,7 +11,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 
-from service.anchors import Findings, Found
+from service.anchors import Findings, Found, in_pipe_row
 from service.ingest import Document
 from service.lexicon import (
     COUNT_UNITS,
@@ -74,7 +74,7 @@ def find(document: Document, template: str | None = None) -> Findings:
         emit(REASON_KEYS[match["why"]], int(match["num"]), match.start(), match.end(), "label-exact")
     for pattern, key in _COMPILED_ZERO:
         for match in pattern.finditer(view):
-            if _inside_table_line(view, match.start()) or STOCK.search(_clause_before(view, match.end())):
+            if in_pipe_row(view, match.start()) or STOCK.search(_clause_before(view, match.end())):
                 continue
             if OUTCOME_NOT_CASE.search(match.group() + view[match.end():match.end() + 4]):
                 continue  # 未发生…被行政复议纠错 speaks of outcomes, not of the number of cases
@@ -96,7 +96,7 @@ def joined_view(text: str) -> tuple[str, Callable[[int], int]]:
 
 def _not_this_metric(view: str, match: re.Match[str], key: str) -> bool:
     """Readings that name the metric but do not state this report's figure for it."""
-    if DEADLINE.match(view, match.end()) or _inside_table_line(view, match.start()):
+    if DEADLINE.match(view, match.end()) or in_pipe_row(view, match.start()):
         return True  # 15个工作日内 is a time limit; table rows belong to the table finders
     if view[:match.start("num")].rstrip().endswith("计") and re.match(r"\s*[)）]", view[match.end():]):
         return True  # (不同方式回应同一热点或舆情计1次): a counting rule in a table label
@@ -121,10 +121,6 @@ def _clause_before(view: str, at: int) -> str:
     start = max(window - 1, *(view.rfind(mark, window, at) for mark in "。；;\n")) + 1
     return view[start:at]
 
-
-def _inside_table_line(text: str, at: int) -> bool:
-    line_start = text.rfind("\n", 0, at) + 1
-    return text[line_start:at].lstrip().startswith("|")
 
 
 def _value(key: str, raw: str, unit: str) -> tuple[int | float, bool] | None:

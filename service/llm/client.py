@@ -136,10 +136,10 @@ class _Tally:
         self.max_tokens = max_tokens
         self.hit_limit = False
 
-    def on_request(self, *args: Any, **kwargs: Any) -> None:
+    def on_request(self, *_args: Any, **_kwargs: Any) -> None:
         self.requests += 1
 
-    def on_response(self, response: Any, *args: Any, **kwargs: Any) -> None:
+    def on_response(self, response: Any, *_args: Any, **_kwargs: Any) -> None:
         usage = getattr(response, "usage", None)
         self.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
         completion = getattr(usage, "completion_tokens", 0) or 0
