@@ -40,8 +40,12 @@ def shared_dir() -> Path:
 
 def sources() -> list[Path]:
     shared = shared_dir()
-    return sorted(p for folder in ("corpus", "seeds") for p in (shared / folder).iterdir()
-                  if p.suffix in (".txt", ".md", ".html") and p.name != "SOURCES.md")
+    return sorted(
+        p
+        for folder in ("corpus", "seeds")
+        for p in (shared / folder).iterdir()
+        if p.suffix in (".txt", ".md", ".html") and p.name != "SOURCES.md"
+    )
 
 
 def free_port() -> int:
@@ -53,9 +57,22 @@ def free_port() -> int:
 def start_server(data_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
-         "--workers", str(workers)],
-        cwd=REPO, env=os.environ | {"NIANBAO_TOKEN": TOKEN}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--workers",
+            str(workers),
+        ],
+        cwd=REPO,
+        env=os.environ | {"NIANBAO_TOKEN": TOKEN},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -113,8 +130,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
         process, base = start_server(Path(tmp), args.workers)
         try:
-            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60,
-                              limits=httpx.Limits(max_connections=args.concurrency)) as client:
+            with httpx.Client(
+                base_url=base,
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=60,
+                limits=httpx.Limits(max_connections=args.concurrency),
+            ) as client:
 
                 def submit(item: tuple[str, bytes]) -> str:
                     response = client.post("/reports", files={"file": item})
@@ -124,17 +145,18 @@ def main() -> None:
                 # phase 1: a burst of concurrent submissions
                 started = time.perf_counter()
                 with ThreadPoolExecutor(args.concurrency) as pool:
-                    ids = set(pool.map(submit, bodies[:args.reports]))
+                    ids = set(pool.map(submit, bodies[: args.reports]))
                 submit_seconds = time.perf_counter() - started
                 reports = wait_all(client, ids, timeout=600)
                 drain_seconds = time.perf_counter() - started
-                burst = [(parse_time(r["finished_at"]) - parse_time(r["submitted_at"])).total_seconds()
-                         for r in reports]
+                burst = [
+                    (parse_time(r["finished_at"]) - parse_time(r["submitted_at"])).total_seconds() for r in reports
+                ]
                 failed = sum(r["status"] == "failed" for r in reports)
 
                 # phase 2: one report at a time on an idle server (client-side wall time)
                 single: list[float] = []
-                for item in bodies[args.reports:]:
+                for item in bodies[args.reports :]:
                     t0 = time.perf_counter()
                     report_id = submit(item)
                     while client.get(f"/reports/{report_id}").json()["status"] not in ("done", "failed"):
@@ -144,19 +166,24 @@ def main() -> None:
             process.terminate()
             process.wait(10)
 
-    table = Table(title=f"nianbao service, rules only — {args.reports} reports from {len(files)} files, "
-                        f"{args.concurrency} client threads, {args.workers} workers, {os.cpu_count()} CPUs")
+    table = Table(
+        title=f"nianbao service, rules only — {args.reports} reports from {len(files)} files, "
+        f"{args.concurrency} client threads, {args.workers} workers, {os.cpu_count()} CPUs"
+    )
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("submissions/s (burst, answered with an id)", f"{len(ids) / submit_seconds:.0f}")
     table.add_row("reports extracted/s (burst, until all done)", f"{len(ids) / drain_seconds:.1f}")
     p50, p95, worst = quantiles(burst)
-    table.add_row("time to result in the burst: p50 / p95 / max",
-                  f"{p50 * 1000:.0f} / {p95 * 1000:.0f} / {worst * 1000:.0f} ms")
+    table.add_row(
+        "time to result in the burst: p50 / p95 / max", f"{p50 * 1000:.0f} / {p95 * 1000:.0f} / {worst * 1000:.0f} ms"
+    )
     if single:
         p50, p95, worst = quantiles(single)
-        table.add_row("time to result, one at a time: p50 / p95 / max",
-                      f"{p50 * 1000:.0f} / {p95 * 1000:.0f} / {worst * 1000:.0f} ms")
+        table.add_row(
+            "time to result, one at a time: p50 / p95 / max",
+            f"{p50 * 1000:.0f} / {p95 * 1000:.0f} / {worst * 1000:.0f} ms",
+        )
     table.add_row("failed reports", str(failed))
     console.print(table)
 

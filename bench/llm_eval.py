@@ -68,8 +68,15 @@ SHARED = Path(os.environ.get("NIANBAO_SHARED", ROOT.parent / "shared"))
 REPORT_DIRS = [SHARED / "seeds", SHARED / "corpus"]
 OUT_DIR = ROOT / "bench" / "out"
 STUB_REPLIES = 10_000  # more than any run asks; each reply is the hallucinating responder
-ENV_KEYS = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "NIANBAO_MODEL", "NIANBAO_LLM_MODE", "NIANBAO_LLM_CACHE",
-            "NIANBAO_LLM_TIMEOUT", "NIANBAO_LLM_BUDGET")
+ENV_KEYS = (
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "NIANBAO_MODEL",
+    "NIANBAO_LLM_MODE",
+    "NIANBAO_LLM_CACHE",
+    "NIANBAO_LLM_TIMEOUT",
+    "NIANBAO_LLM_BUDGET",
+)
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 
@@ -145,8 +152,9 @@ class Recording:
         return found, info
 
 
-def run_model(label: str, base_url: str, gold: Path, out: Path, overrides: dict[str, Any],
-              timeout: float, budget: float) -> dict[str, Any]:
+def run_model(
+    label: str, base_url: str, gold: Path, out: Path, overrides: dict[str, Any], timeout: float, budget: float
+) -> dict[str, Any]:
     """The harness --compare-llm against one server; both runs' results are kept by file name."""
     results: dict[str, Result] = {}
     rules_results: dict[str, Result] = {}
@@ -154,9 +162,11 @@ def run_model(label: str, base_url: str, gold: Path, out: Path, overrides: dict[
 
     def factory(llm: Any) -> Callable[[Document], Result]:
         if llm is None:
+
             def rules(document: Document) -> Result:
                 rules_results[document.filename or document.id] = result = extract(document)
                 return result
+
             return rules
         recorder = Recording(LlmAssistant(replace(llm.settings, **overrides)) if overrides else llm)
         recorders.append(recorder)
@@ -164,12 +174,19 @@ def run_model(label: str, base_url: str, gold: Path, out: Path, overrides: dict[
         def run(document: Document) -> Result:
             results[document.filename or document.id] = result = extract(document, recorder)
             return result
+
         return run
 
     harness_console = Console(file=io.StringIO(), width=200)
-    env = {"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "not-needed", "NIANBAO_MODEL": label,
-           "NIANBAO_LLM_MODE": "tools", "NIANBAO_LLM_CACHE": "off", "NIANBAO_LLM_TIMEOUT": str(timeout),
-           "NIANBAO_LLM_BUDGET": str(budget)}
+    env = {
+        "OPENAI_BASE_URL": base_url,
+        "OPENAI_API_KEY": "not-needed",
+        "NIANBAO_MODEL": label,
+        "NIANBAO_LLM_MODE": "tools",
+        "NIANBAO_LLM_CACHE": "off",
+        "NIANBAO_LLM_TIMEOUT": str(timeout),
+        "NIANBAO_LLM_BUDGET": str(budget),
+    }
     argv = ["--gold", str(gold), "--out", str(out), "--compare-llm"]
     for directory in REPORT_DIRS:
         argv += ["--reports", str(directory)]
@@ -183,10 +200,16 @@ def run_model(label: str, base_url: str, gold: Path, out: Path, overrides: dict[
     if code == 2:
         raise BenchError(f"the harness refused to run: {printed.strip()}")
     document = json.loads((out / "eval.json").read_text(encoding="utf-8"))
-    return {"label": label, "seconds": round(seconds, 1), "harness_output": printed, "eval": document,
-            "results": results, "rules_results": rules_results,
-            "proposals": recorders[0].proposals if recorders else {},
-            "texts": recorders[0].texts if recorders else {}}
+    return {
+        "label": label,
+        "seconds": round(seconds, 1),
+        "harness_output": printed,
+        "eval": document,
+        "results": results,
+        "rules_results": rules_results,
+        "proposals": recorders[0].proposals if recorders else {},
+        "texts": recorders[0].texts if recorders else {},
+    }
 
 
 # =========================================================================== what the runs show
@@ -198,41 +221,55 @@ def token_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for filename, result in sorted(run["results"].items()):
         info = result.provenance.llm or {}
-        rows.append({
-            "report": by_source.get(filename, filename),
-            "keys_asked": sum(len(keys) for keys in (info.get("asked") or {}).values()),
-            "calls": info.get("calls", 0),
-            "prompt_tokens": info.get("prompt_tokens", 0),
-            "completion_tokens": info.get("completion_tokens", 0),
-            "window_tokens_estimate": info.get("window_tokens_estimate", 0),
-            "whole_report_tokens_estimate": info.get("whole_report_tokens_estimate", 0),
-            "text_tokens_estimate": info.get("text_tokens_estimate", 0),
-            "accepted": info.get("accepted", 0),
-            "rejected": len(info.get("rejected") or []),
-            "errors": list(info.get("errors") or []),
-            "seconds": info.get("elapsed_seconds", 0.0),
-        })
+        rows.append(
+            {
+                "report": by_source.get(filename, filename),
+                "keys_asked": sum(len(keys) for keys in (info.get("asked") or {}).values()),
+                "calls": info.get("calls", 0),
+                "prompt_tokens": info.get("prompt_tokens", 0),
+                "completion_tokens": info.get("completion_tokens", 0),
+                "window_tokens_estimate": info.get("window_tokens_estimate", 0),
+                "whole_report_tokens_estimate": info.get("whole_report_tokens_estimate", 0),
+                "text_tokens_estimate": info.get("text_tokens_estimate", 0),
+                "accepted": info.get("accepted", 0),
+                "rejected": len(info.get("rejected") or []),
+                "errors": list(info.get("errors") or []),
+                "seconds": info.get("elapsed_seconds", 0.0),
+            }
+        )
     return rows
 
 
 def _spread(values: list[int]) -> dict[str, float]:
-    return {"mean": round(statistics.fmean(values), 1) if values else 0.0, "max": max(values, default=0),
-            "total": sum(values)}
+    return {
+        "mean": round(statistics.fmean(values), 1) if values else 0.0,
+        "max": max(values, default=0),
+        "total": sum(values),
+    }
 
 
 def token_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     asked = [row for row in rows if row["calls"]]
-    names = ("prompt_tokens", "completion_tokens", "window_tokens_estimate", "whole_report_tokens_estimate",
-             "text_tokens_estimate")
-    summary: dict[str, Any] = {"reports": len(rows), "reports_with_calls": len(asked),
-                               "calls": sum(row["calls"] for row in rows)}
+    names = (
+        "prompt_tokens",
+        "completion_tokens",
+        "window_tokens_estimate",
+        "whole_report_tokens_estimate",
+        "text_tokens_estimate",
+    )
+    summary: dict[str, Any] = {
+        "reports": len(rows),
+        "reports_with_calls": len(asked),
+        "calls": sum(row["calls"] for row in rows),
+    }
     for name in names:
         summary[name] = _spread([row[name] for row in rows])
         summary[name + "_per_report_with_calls"] = _spread([row[name] for row in asked])
     totals = [row["prompt_tokens"] + row["completion_tokens"] for row in rows]
     summary["prompt_plus_completion"] = _spread(totals)
-    summary["prompt_plus_completion_per_report_with_calls"] = _spread([t for t, row in zip(totals, rows, strict=True)
-                                                                       if row["calls"]])
+    summary["prompt_plus_completion_per_report_with_calls"] = _spread(
+        [t for t, row in zip(totals, rows, strict=True) if row["calls"]]
+    )
     window = summary["window_tokens_estimate"]["total"]
     whole = summary["whole_report_tokens_estimate"]["total"]
     summary["window_vs_whole_ratio"] = round(window / whole, 3) if whole else None
@@ -278,13 +315,27 @@ def model_values(run: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
                 where = "candidate beside a different value, " + ("review" if field.review else "AUTO-ACCEPTED")
             verdict = _verdict(found.key, found.value, gold)
             fate[f"{where}; the model's value is {verdict}"] += 1
-            grounded.append({"report": filename, "key": found.key, "value": found.value, "gold": gold.get(found.key),
-                             "verdict": verdict, "how": found.how, "in_result": where,
-                             "evidence": run["texts"][filename][found.start:found.end],
-                             "model_quote": found.extra.get("quote")})
-    return {"proposed": proposed, "grounded": len(grounded), "rejected": proposed - len(grounded),
-            "rejection_reasons": dict(reasons.most_common()), "grounded_fate": dict(sorted(fate.items())),
-            "grounded_values": grounded}
+            grounded.append(
+                {
+                    "report": filename,
+                    "key": found.key,
+                    "value": found.value,
+                    "gold": gold.get(found.key),
+                    "verdict": verdict,
+                    "how": found.how,
+                    "in_result": where,
+                    "evidence": run["texts"][filename][found.start : found.end],
+                    "model_quote": found.extra.get("quote"),
+                }
+            )
+    return {
+        "proposed": proposed,
+        "grounded": len(grounded),
+        "rejected": proposed - len(grounded),
+        "rejection_reasons": dict(reasons.most_common()),
+        "grounded_fate": dict(sorted(fate.items())),
+        "grounded_values": grounded,
+    }
 
 
 # =========================================================================== printing
@@ -312,32 +363,66 @@ def print_side_by_side(runs: list[dict[str, Any]]) -> None:
         table.add_column(name, justify="right")
     for name in RATE_NAMES:
         table.add_row(name, *(fmt_rate(data["summary"][name]) for _, data in columns))
-    for name in ("gold", "predicted", "correct", "wrong", "spurious", "missed", "auto", "auto_correct",
-                 "reviewed", "failed_reports"):
+    for name in (
+        "gold",
+        "predicted",
+        "correct",
+        "wrong",
+        "spurious",
+        "missed",
+        "auto",
+        "auto_correct",
+        "reviewed",
+        "failed_reports",
+    ):
         table.add_row(name, *(str(data["summary"][name]) for _, data in columns))
     table.add_row("median ms / report", *(f"{data['timing']['median_ms']:.1f}" for _, data in columns))
     sections = dict.fromkeys(s for _, data in columns for s in data["by_section"])
     for section in sections:
-        table.add_row(f"F1 {section}", *(fmt_rate(data["by_section"].get(section, {}).get("f1"))
-                                         for _, data in columns))
+        table.add_row(
+            f"F1 {section}", *(fmt_rate(data["by_section"].get(section, {}).get("f1")) for _, data in columns)
+        )
     console.print(table)
     for run in runs[1:]:
         if run["eval"]["runs"][0]["summary"] != rules["summary"]:
-            console.print(f"[yellow]note:[/] the rules-only run differs between the {runs[0]['label']} and "
-                          f"{run['label']} invocations")
+            console.print(
+                f"[yellow]note:[/] the rules-only run differs between the {runs[0]['label']} and "
+                f"{run['label']} invocations"
+            )
 
 
 def print_tokens(run: dict[str, Any]) -> None:
     table = Table(title=f"{_label(run)}: per report (provenance.llm)", title_justify="left")
-    for name in ("report", "keys", "calls", "prompt", "completion", "window est", "whole est", "text est",
-                 "accepted", "rejected", "s", "errors"):
+    for name in (
+        "report",
+        "keys",
+        "calls",
+        "prompt",
+        "completion",
+        "window est",
+        "whole est",
+        "text est",
+        "accepted",
+        "rejected",
+        "s",
+        "errors",
+    ):
         table.add_column(name, justify="left" if name in ("report", "errors") else "right")
     for row in run["tokens"]:
-        table.add_row(row["report"], str(row["keys_asked"]), str(row["calls"]), str(row["prompt_tokens"]),
-                      str(row["completion_tokens"]), str(row["window_tokens_estimate"]),
-                      str(row["whole_report_tokens_estimate"]), str(row["text_tokens_estimate"]),
-                      str(row["accepted"]), str(row["rejected"]), f"{row['seconds']:.1f}",
-                      "; ".join(row["errors"])[:80])
+        table.add_row(
+            row["report"],
+            str(row["keys_asked"]),
+            str(row["calls"]),
+            str(row["prompt_tokens"]),
+            str(row["completion_tokens"]),
+            str(row["window_tokens_estimate"]),
+            str(row["whole_report_tokens_estimate"]),
+            str(row["text_tokens_estimate"]),
+            str(row["accepted"]),
+            str(row["rejected"]),
+            f"{row['seconds']:.1f}",
+            "; ".join(row["errors"])[:80],
+        )
     console.print(table)
     s = run["token_summary"]
     ppc = s["prompt_plus_completion"]
@@ -350,10 +435,15 @@ def print_tokens(run: dict[str, Any]) -> None:
         f"that made calls); estimates, all reports: windows {s['window_tokens_estimate']['total']}, the same "
         f"calls with the whole report {s['whole_report_tokens_estimate']['total']} (ratio "
         f"{s['window_vs_whole_ratio']}), the report texts alone {s['text_tokens_estimate']['total']}; "
-        f"harness wall time {run['seconds']} s", highlight=False)
+        f"harness wall time {run['seconds']} s",
+        highlight=False,
+    )
     values = run["model_values"]
-    console.print(f"{_label(run)}: proposed {values['proposed']}, grounded {values['grounded']}, rejected "
-                  f"{values['rejected']} {values['rejection_reasons']}", highlight=False)
+    console.print(
+        f"{_label(run)}: proposed {values['proposed']}, grounded {values['grounded']}, rejected "
+        f"{values['rejected']} {values['rejection_reasons']}",
+        highlight=False,
+    )
     for fate, count in values["grounded_fate"].items():
         console.print(f"  {count:4d}  {fate}", highlight=False)
 
@@ -363,8 +453,9 @@ def print_tokens(run: dict[str, Any]) -> None:
 
 def _git(*args: str) -> str | None:
     try:
-        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
-                              timeout=10).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -373,23 +464,34 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gemma", action="store_true", help="also run Gemma 3 270M on a local llama.cpp server")
     parser.add_argument("--gold", type=Path, default=ROOT / "gold", help="gold directory (default: gold/)")
-    parser.add_argument("--only", action="append", default=[], metavar="REPORT",
-                        help="only this gold report (repeatable)")
-    parser.add_argument("--python", default=os.environ.get("NIANBAO_LLAMA_PYTHON") or sys.executable,
-                        help="the Python with llama-cpp-python[server] and the GGUF package")
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="REPORT", help="only this gold report (repeatable)"
+    )
+    parser.add_argument(
+        "--python",
+        default=os.environ.get("NIANBAO_LLAMA_PYTHON") or sys.executable,
+        help="the Python with llama-cpp-python[server] and the GGUF package",
+    )
     parser.add_argument("--max-tokens", type=int, help="completion limit per call (default: LlmSettings')")
     parser.add_argument("--max-calls", type=int, help="calls per report (default: LlmSettings')")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per request (default 300)")
     parser.add_argument("--budget", type=float, default=1200.0, help="seconds per report (default 1200)")
-    parser.add_argument("--out", type=Path, default=OUT_DIR / "llm_eval.json",
-                        help="the summary; the harness outputs and the server log go beside it")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUT_DIR / "llm_eval.json",
+        help="the summary; the harness outputs and the server log go beside it",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    overrides = {name: value for name, value in (("max_tokens", args.max_tokens), ("max_calls", args.max_calls))
-                 if value is not None}
+    overrides = {
+        name: value
+        for name, value in (("max_tokens", args.max_tokens), ("max_calls", args.max_calls))
+        if value is not None
+    }
     out_dir = args.out.parent  # the harness outputs and the server log go beside the summary
     runs: list[dict[str, Any]] = []
     try:
@@ -399,16 +501,20 @@ def main(argv: list[str] | None = None) -> int:
                 raise BenchError(f"gold directory not found: {gold}")
             with stub_server() as base_url:
                 console.print("stub (hallucinating): running the harness …", highlight=False)
-                runs.append(run_model("stub", base_url, gold, out_dir / "llm_eval-stub", overrides,
-                                      args.timeout, args.budget))
+                runs.append(
+                    run_model("stub", base_url, gold, out_dir / "llm_eval-stub", overrides, args.timeout, args.budget)
+                )
             if args.gemma:
                 out_dir.mkdir(parents=True, exist_ok=True)
                 log = out_dir / "llama-server.log"
                 console.print(f"gemma: starting llama.cpp (log {log}) …", highlight=False)
                 with gemma_server(args.python, log) as base_url:
                     console.print("gemma: running the harness (minutes on two cores) …", highlight=False)
-                    runs.append(run_model("gemma", base_url, gold, out_dir / "llm_eval-gemma", overrides,
-                                          args.timeout, args.budget))
+                    runs.append(
+                        run_model(
+                            "gemma", base_url, gold, out_dir / "llm_eval-gemma", overrides, args.timeout, args.budget
+                        )
+                    )
             for run in runs:
                 run["tokens"] = token_rows(run)
                 run["token_summary"] = token_summary(run["tokens"])
@@ -432,14 +538,17 @@ def main(argv: list[str] | None = None) -> int:
         "uncommitted": (_git("status", "--porcelain", "--", "service", "prompts", "eval") or "").splitlines(),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "settings": {"overrides": overrides, "timeout": args.timeout, "budget": args.budget, "cache": "off"},
-        "runs": {run["label"]: {
-            "harness_seconds": run["seconds"],
-            "rules": run["eval"]["runs"][0]["summary"],
-            "llm": run["eval"]["runs"][-1]["summary"],
-            "tokens_per_report": run["tokens"],
-            "token_summary": run["token_summary"],
-            "model_values": run["model_values"],
-        } for run in runs},
+        "runs": {
+            run["label"]: {
+                "harness_seconds": run["seconds"],
+                "rules": run["eval"]["runs"][0]["summary"],
+                "llm": run["eval"]["runs"][-1]["summary"],
+                "tokens_per_report": run["tokens"],
+                "token_summary": run["token_summary"],
+                "model_values": run["model_values"],
+            }
+            for run in runs
+        },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -71,8 +71,15 @@ class ReportRun:
     llm: dict[str, Any] | None = None  # the model's usage for this report (provenance.llm), with --llm
 
 
-LLM_USAGE_KEYS = ("calls", "prompt_tokens", "completion_tokens", "cache_hits", "window_tokens_estimate",
-                  "whole_report_tokens_estimate", "errors")
+LLM_USAGE_KEYS = (
+    "calls",
+    "prompt_tokens",
+    "completion_tokens",
+    "cache_hits",
+    "window_tokens_estimate",
+    "whole_report_tokens_estimate",
+    "errors",
+)
 
 
 @dataclass
@@ -122,8 +129,11 @@ def load_gold(gold_dir: Path) -> list[Gold]:
         if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
             raise UsageError(f"{path}: no 'fields' object; {VALIDATE_HINT}")
         source = data.get("source")
-        golds.append(Gold(str(data.get("report") or path.stem), source if isinstance(source, str) else None,
-                          data["fields"], path))
+        golds.append(
+            Gold(
+                str(data.get("report") or path.stem), source if isinstance(source, str) else None, data["fields"], path
+            )
+        )
     if not golds:
         raise UsageError(f"no gold files (*.json) in {gold_dir}")
     return golds
@@ -185,8 +195,7 @@ def run_one(gold: Gold, report_dirs: Sequence[Path], extractor: Extractor, reade
         predicted = predictions_from_result(result)
     except Exception as exc:  # a crashing extractor (or a malformed result) must not stop the run
         return _failed(gold, path.name, f"extract: {_error_text(exc)}")
-    predicted_template = result.template or (predicted["meta.template"].value if "meta.template" in predicted
-                                             else None)
+    predicted_template = result.template or (predicted["meta.template"].value if "meta.template" in predicted else None)
     template = gold.template or (predicted_template if isinstance(predicted_template, str) else None)
     outcomes = score_report(gold.report, gold.fields, predicted, template)
     llm = getattr(getattr(result, "provenance", None), "llm", None)
@@ -199,8 +208,13 @@ def _failed(gold: Gold, source: str | None, error: str) -> ReportRun:
     return ReportRun(gold.report, gold.template or "unknown", source, outcomes, None, error)
 
 
-def run_eval(golds: Sequence[Gold], report_dirs: Sequence[Path], extractor: Extractor,
-             reader: Reader = _default_reader, label: str = "rules") -> Run:
+def run_eval(
+    golds: Sequence[Gold],
+    report_dirs: Sequence[Path],
+    extractor: Extractor,
+    reader: Reader = _default_reader,
+    label: str = "rules",
+) -> Run:
     return Run(label, [run_one(gold, report_dirs, extractor, reader) for gold in golds])
 
 
@@ -225,22 +239,28 @@ def threshold_failures(stats: Stats, limits: dict[str, float | None]) -> tuple[l
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m eval", description="Score the extractor against the gold files (GOLD.md, Scoring).")
-    parser.add_argument("--gold", type=Path, default=Path("gold"), metavar="DIR",
-                        help="gold directory (default: gold/)")
-    parser.add_argument("--reports", type=Path, action="append", required=True, metavar="DIR",
-                        help="directory of report files; repeat for several")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="where eval.json and eval.md go (default: eval/out/)")
+        prog="python -m eval", description="Score the extractor against the gold files (GOLD.md, Scoring)."
+    )
+    parser.add_argument(
+        "--gold", type=Path, default=Path("gold"), metavar="DIR", help="gold directory (default: gold/)"
+    )
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        action="append",
+        required=True,
+        metavar="DIR",
+        help="directory of report files; repeat for several",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="where eval.json and eval.md go (default: eval/out/)"
+    )
     parser.add_argument("--min-f1", type=float, metavar="X", help="exit 1 if micro F1 < X")
-    parser.add_argument("--min-auto-precision", type=float, metavar="X",
-                        help="exit 1 if auto-accept precision < X")
+    parser.add_argument("--min-auto-precision", type=float, metavar="X", help="exit 1 if auto-accept precision < X")
     parser.add_argument("--min-catch-rate", type=float, metavar="X", help="exit 1 if error catch rate < X")
     llm = parser.add_mutually_exclusive_group()
-    llm.add_argument("--llm", action="store_true",
-                     help="extract with the model (service.llm.client.from_env)")
-    llm.add_argument("--compare-llm", action="store_true",
-                     help="run rules-only and with the model, side by side")
+    llm.add_argument("--llm", action="store_true", help="extract with the model (service.llm.client.from_env)")
+    llm.add_argument("--compare-llm", action="store_true", help="run rules-only and with the model, side by side")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser
 
@@ -273,8 +293,13 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--out is not a directory: {args.out}")
 
 
-def main(argv: list[str] | None = None, *, extractor_factory: Callable[[Any], Extractor] | None = None,
-         reader: Reader = _default_reader, console: Console | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    *,
+    extractor_factory: Callable[[Any], Extractor] | None = None,
+    reader: Reader = _default_reader,
+    console: Console | None = None,
+) -> int:
     """Exit codes: 0 ok, 1 a threshold was missed, 2 bad arguments or inputs.
 
     ``extractor_factory(llm)`` builds the extractor (``llm`` is None for rules-only); the default
@@ -310,8 +335,7 @@ def main(argv: list[str] | None = None, *, extractor_factory: Callable[[Any], Ex
     args.out.mkdir(parents=True, exist_ok=True)
     if args.out.resolve() == DEFAULT_OUT:
         (args.out / ".gitignore").write_text("*\n", encoding="utf-8")  # generated output, never committed
-    (args.out / "eval.json").write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n",
-                                        encoding="utf-8")
+    (args.out / "eval.json").write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (args.out / "eval.md").write_text(report.to_markdown(runs, failures, notes), encoding="utf-8")
 
     if args.json:

@@ -29,8 +29,14 @@ RATE_LABELS = {
     "catch_rate": "catch",
 }
 COUNT_COLUMNS = ("gold", "predicted", "correct", "wrong", "missed", "spurious")
-COUNT_LABELS = {"gold": "gold", "predicted": "pred", "correct": "ok", "wrong": "wrong", "missed": "miss",
-                "spurious": "spur"}
+COUNT_LABELS = {
+    "gold": "gold",
+    "predicted": "pred",
+    "correct": "ok",
+    "wrong": "wrong",
+    "missed": "miss",
+    "spurious": "spur",
+}
 QUOTE_WIDTH = 60
 
 
@@ -68,8 +74,7 @@ def summary_line(run: Run) -> str:
         f" · review load {fmt_rate(s.review_load)} · error catch rate {fmt_rate(s.catch_rate)}"
         f" · fields {s.gold} gold / {s.predicted} predicted"
         f" · reports {len(run.reports)} ({len(run.errors)} errors)"
-        f" · extraction median {_ms(run.median_ms)} ms, total {_ms(run.total_ms)} ms"
-        + _token_summary(run)
+        f" · extraction median {_ms(run.median_ms)} ms, total {_ms(run.total_ms)} ms" + _token_summary(run)
     )
 
 
@@ -81,8 +86,10 @@ def _token_summary(run: Run) -> str:
     prompt = sum(u.get("prompt_tokens") or 0 for u in usages)
     completion = sum(u.get("completion_tokens") or 0 for u in usages)
     calls = sum(u.get("calls") or 0 for u in usages)
-    return (f" · model {calls} calls, {prompt / len(usages):,.0f} prompt + {completion / len(usages):,.0f}"
-            f" completion tokens per report")
+    return (
+        f" · model {calls} calls, {prompt / len(usages):,.0f} prompt + {completion / len(usages):,.0f}"
+        f" completion tokens per report"
+    )
 
 
 # --------------------------------------------------------------------------- JSON
@@ -92,19 +99,31 @@ def run_to_json(run: Run) -> dict[str, Any]:
     board = run.board
     by_report = {}
     for r in run.reports:
-        by_report[r.report] = {"template": r.template, "source": r.source, "ms": r.ms, "error": r.error,
-                               "llm": r.llm, **board.by_report[r.report].to_dict()}
+        by_report[r.report] = {
+            "template": r.template,
+            "source": r.source,
+            "ms": r.ms,
+            "error": r.error,
+            "llm": r.llm,
+            **board.by_report[r.report].to_dict(),
+        }
     return {
         "label": run.label,
-        "summary": {**board.overall.to_dict(), "reports": len(run.reports),
-                    "failed_reports": len(run.errors)},
+        "summary": {**board.overall.to_dict(), "reports": len(run.reports), "failed_reports": len(run.errors)},
         "timing": {"median_ms": run.median_ms, "total_ms": run.total_ms, "reports_timed": len(run.timings)},
         "by_template": {name: stats.to_dict() for name, stats in board.by_template.items()},
         "by_section": {name: stats.to_dict() for name, stats in board.by_section.items()},
         "by_report": by_report,
         "problems": [
-            {"report": o.report, "key": o.key, "outcome": o.outcome, "predicted": o.predicted, "gold": o.gold,
-             "review": o.review, "quote": o.quote}
+            {
+                "report": o.report,
+                "key": o.key,
+                "outcome": o.outcome,
+                "predicted": o.predicted,
+                "gold": o.gold,
+                "review": o.review,
+                "quote": o.quote,
+            }
             for o in _problems(run)
         ],
         "report_errors": [{"report": r.report, "error": r.error} for r in run.errors],
@@ -112,8 +131,10 @@ def run_to_json(run: Run) -> dict[str, Any]:
 
 
 def to_json(runs: Sequence[Run], failures: list[str], notes: list[str]) -> dict[str, Any]:
-    return {"runs": [run_to_json(run) for run in runs],
-            "thresholds": {"applies_to": runs[-1].label, "failed": failures, "notes": notes}}
+    return {
+        "runs": [run_to_json(run) for run in runs],
+        "thresholds": {"applies_to": runs[-1].label, "failed": failures, "notes": notes},
+    }
 
 
 # --------------------------------------------------------------------------- console
@@ -124,8 +145,13 @@ def _stats_cells(stats: Stats) -> list[str]:
     return [str(counts[name]) for name in COUNT_COLUMNS] + [fmt_rate(getattr(stats, n)) for n in RATE_NAMES]
 
 
-def _stats_table(title: str, first: str, rows: dict[str, Stats], extra: dict[str, list[str]] | None = None,
-                 extra_names: Sequence[str] = ()) -> Table:
+def _stats_table(
+    title: str,
+    first: str,
+    rows: dict[str, Stats],
+    extra: dict[str, list[str]] | None = None,
+    extra_names: Sequence[str] = (),
+) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column(first, no_wrap=True)
     for name in extra_names:
@@ -148,15 +174,15 @@ def print_run(console: Console, run: Run) -> None:
     console.print(escape(summary_line(run)), highlight=False)
     console.print(_stats_table("per template", "template", board.by_template))
     console.print(_stats_table("per section", "section", board.by_section))
-    console.print(_stats_table("per report", "report", board.by_report, _report_extras(run),
-                               ("template", "ms", "error")))
+    console.print(
+        _stats_table("per report", "report", board.by_report, _report_extras(run), ("template", "ms", "error"))
+    )
     print_problems(console, run)
 
 
 def print_problems(console: Console, run: Run) -> None:
     if run.errors:
-        errors = Table(title=f"\\[{run.label}] reports that failed (scored as all-missed)",
-                       title_justify="left")
+        errors = Table(title=f"\\[{run.label}] reports that failed (scored as all-missed)", title_justify="left")
         errors.add_column("report")
         errors.add_column("error")
         for r in run.errors:
@@ -164,14 +190,26 @@ def print_problems(console: Console, run: Run) -> None:
         console.print(errors)
     problems = _problems(run)
     counts = {name: sum(o.outcome == name for o in problems) for name in OUTCOMES if name != "correct"}
-    table = Table(title=f"\\[{run.label}] problems: " + ", ".join(f"{n} {k}" for k, n in counts.items()),
-                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=f"\\[{run.label}] problems: " + ", ".join(f"{n} {k}" for k, n in counts.items()),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     for name in ("report", "key", "outcome", "predicted", "gold", "review", "evidence"):
         table.add_column(name, overflow="fold")  # values are what the reader checks: never cut them
     for o in problems:
         review = "" if o.review is None else ("yes" if o.review else "no")
-        _add_row(table, o.report, o.key, o.outcome, _value(o.predicted) if o.outcome != "missed" else "",
-                      _value(o.gold) if o.outcome != "spurious" else "", review, _short(o.quote))
+        _add_row(
+            table,
+            o.report,
+            o.key,
+            o.outcome,
+            _value(o.predicted) if o.outcome != "missed" else "",
+            _value(o.gold) if o.outcome != "spurious" else "",
+            review,
+            _short(o.quote),
+        )
     console.print(table)
 
 
@@ -219,8 +257,9 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md_stats(first: str, rows: dict[str, Stats], extra: dict[str, list[str]] | None = None,
-              extra_names: Sequence[str] = ()) -> str:
+def _md_stats(
+    first: str, rows: dict[str, Stats], extra: dict[str, list[str]] | None = None, extra_names: Sequence[str] = ()
+) -> str:
     header = [first, *extra_names, *COUNT_COLUMNS, *(RATE_LABELS[n] for n in RATE_NAMES)]
     body = [[name, *(extra or {}).get(name, []), *_stats_cells(stats)] for name, stats in rows.items()]
     return _md_table(header, body)
@@ -231,33 +270,51 @@ def _md_run(run: Run) -> str:
     parts = [
         f"## Run: {run.label}\n",
         summary_line(run).replace(" · ", "  \n") + "\n",
-        "### Per template\n", _md_stats("template", board.by_template),
-        "### Per section\n", _md_stats("section", board.by_section),
+        "### Per template\n",
+        _md_stats("template", board.by_template),
+        "### Per section\n",
+        _md_stats("section", board.by_section),
         "### Per report\n",
-        _md_stats("report", board.by_report,
-                  {r.report: [r.template, _ms(r.ms), r.error or ""] for r in run.reports},
-                  ("template", "ms", "error")),
+        _md_stats(
+            "report",
+            board.by_report,
+            {r.report: [r.template, _ms(r.ms), r.error or ""] for r in run.reports},
+            ("template", "ms", "error"),
+        ),
     ]
     if run.errors:
-        parts += ["### Reports that failed (scored as all-missed)\n",
-                  _md_table(["report", "error"], [[r.report, r.error or ""] for r in run.errors])]
+        parts += [
+            "### Reports that failed (scored as all-missed)\n",
+            _md_table(["report", "error"], [[r.report, r.error or ""] for r in run.errors]),
+        ]
     rows = [
-        [o.report, o.key, o.outcome, _value(o.predicted) if o.outcome != "missed" else "",
-         _value(o.gold) if o.outcome != "spurious" else "",
-         "" if o.review is None else ("yes" if o.review else "no"), o.quote or ""]
+        [
+            o.report,
+            o.key,
+            o.outcome,
+            _value(o.predicted) if o.outcome != "missed" else "",
+            _value(o.gold) if o.outcome != "spurious" else "",
+            "" if o.review is None else ("yes" if o.review else "no"),
+            o.quote or "",
+        ]
         for o in _problems(run)
     ]
-    parts += ["### Wrong, missed and spurious fields\n",
-              _md_table(["report", "key", "outcome", "predicted", "gold", "review", "evidence"], rows)]
+    parts += [
+        "### Wrong, missed and spurious fields\n",
+        _md_table(["report", "key", "outcome", "predicted", "gold", "review", "evidence"], rows),
+    ]
     return "\n".join(parts)
 
 
 def to_markdown(runs: Sequence[Run], failures: list[str], notes: list[str]) -> str:
     parts = ["# nianbao eval\n"]
     if len(runs) > 1:
-        parts += ["## Side by side\n",
-                  _md_table(["metric", *(run.label for run in runs)],
-                            [[label, *cells] for label, cells in _comparison(runs)])]
+        parts += [
+            "## Side by side\n",
+            _md_table(
+                ["metric", *(run.label for run in runs)], [[label, *cells] for label, cells in _comparison(runs)]
+            ),
+        ]
     if failures or notes:
         parts.append(f"## Thresholds ({runs[-1].label} run)\n")
         parts += [f"- below threshold: {f}" for f in failures] + [f"- note: {n}" for n in notes] + [""]

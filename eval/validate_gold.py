@@ -24,35 +24,81 @@ TOP_LEVEL = {"report", "source", "fields", "notes"}
 
 # Keys FIELDS.md gives to one template only (its tables); prose keys are shared by all templates.
 GB2021_ONLY = (
-    "active.rules.issued", "active.rules.repealed", "active.rules.in_force",
-    "active.normative.issued", "active.normative.repealed", "active.normative.in_force",
-    "active.fees.amount", "requests.other_handling.no_correction", "requests.other_handling.unpaid",
-    "requests.other_handling.other", "fees.notices", "fees.notices_amount",
+    "active.rules.issued",
+    "active.rules.repealed",
+    "active.rules.in_force",
+    "active.normative.issued",
+    "active.normative.repealed",
+    "active.normative.in_force",
+    "active.fees.amount",
+    "requests.other_handling.no_correction",
+    "requests.other_handling.unpaid",
+    "requests.other_handling.other",
+    "fees.notices",
+    "fees.notices_amount",
 )
 GB2019_ONLY = (
-    "active.rules.new_made", "active.rules.new_published", "active.rules.total_published",
-    "active.normative.new_made", "active.normative.new_published", "active.normative.total_published",
-    "active.licensing.prev_items", "active.licensing.change",
-    "active.other_services.prev_items", "active.other_services.change", "active.other_services.decisions",
-    "active.penalty.prev_items", "active.penalty.change",
-    "active.coercion.prev_items", "active.coercion.change",
-    "active.fees.prev_items", "active.fees.change", "active.procurement.items", "active.procurement.amount",
+    "active.rules.new_made",
+    "active.rules.new_published",
+    "active.rules.total_published",
+    "active.normative.new_made",
+    "active.normative.new_published",
+    "active.normative.total_published",
+    "active.licensing.prev_items",
+    "active.licensing.change",
+    "active.other_services.prev_items",
+    "active.other_services.change",
+    "active.other_services.decisions",
+    "active.penalty.prev_items",
+    "active.penalty.change",
+    "active.coercion.prev_items",
+    "active.coercion.change",
+    "active.fees.prev_items",
+    "active.fees.change",
+    "active.procurement.items",
+    "active.procurement.amount",
 )
 GB_ONLY_PREFIXES = (  # table 三 / 四 rows that have no legacy label
-    "requests.carried_over", "requests.needs_creation", "requests.not_processed.", "requests.other_handling.",
-    "requests.processed_total", "requests.carried_forward", "requests.by_applicant.",
-    "requests.refused_reason.prohibited_by_law", "requests.refused_reason.third_party_rights",
-    "requests.refused_reason.internal_affairs", "requests.refused_reason.process_info",
-    "requests.refused_reason.enforcement_files", "requests.refused_reason.query_matters",
-    "review.pending", "litigation.direct.", "litigation.after_review.",
-    "active.licensing.", "active.other_services.", "active.penalty.", "active.coercion.", "active.fees.",
-    "active.procurement.", "active.rules.", "active.normative.", "fees.notices",
+    "requests.carried_over",
+    "requests.needs_creation",
+    "requests.not_processed.",
+    "requests.other_handling.",
+    "requests.processed_total",
+    "requests.carried_forward",
+    "requests.by_applicant.",
+    "requests.refused_reason.prohibited_by_law",
+    "requests.refused_reason.third_party_rights",
+    "requests.refused_reason.internal_affairs",
+    "requests.refused_reason.process_info",
+    "requests.refused_reason.enforcement_files",
+    "requests.refused_reason.query_matters",
+    "review.pending",
+    "litigation.direct.",
+    "litigation.after_review.",
+    "active.licensing.",
+    "active.other_services.",
+    "active.penalty.",
+    "active.coercion.",
+    "active.fees.",
+    "active.procurement.",
+    "active.rules.",
+    "active.normative.",
+    "fees.notices",
 )
 LEGACY_ONLY_PREFIXES = (
-    "requests.channel.", "requests.completed", "requests.answered", "requests.already_public",
-    "requests.not_exist", "requests.other_route", "requests.refused_reason.commercial_secret",
-    "requests.refused_reason.privacy", "requests.refused_reason.not_gov_info",
-    "requests.refused_reason.other_law", "litigation.upheld", "litigation.corrected", "litigation.other",
+    "requests.channel.",
+    "requests.completed",
+    "requests.answered",
+    "requests.already_public",
+    "requests.not_exist",
+    "requests.other_route",
+    "requests.refused_reason.commercial_secret",
+    "requests.refused_reason.privacy",
+    "requests.refused_reason.not_gov_info",
+    "requests.refused_reason.other_law",
+    "litigation.upheld",
+    "litigation.corrected",
+    "litigation.other",
 )
 YEARS = {"gb2021": (2021, 9999), "gb2019": (2019, 2020), "legacy": (2008, 2018)}
 
@@ -140,8 +186,9 @@ def validate_file(path: Path, identity_violations: Any = None) -> list[Problem]:
     template = values.get("meta.template")
     _check_template(values, template, warn, error)
     if identity_violations is not None and isinstance(template, str | type(None)):
-        _check_identities(values, template, {k: v for k, v in notes.items() if isinstance(v, str)},
-                          identity_violations, error)
+        _check_identities(
+            values, template, {k: v for k, v in notes.items() if isinstance(v, str)}, identity_violations, error
+        )
     return problems
 
 
@@ -171,8 +218,9 @@ def _check_template(values: dict[str, Any], template: Any, warn: Any, error: Any
                 warn(key, "a gb2021-only key in a gb2019 report")
 
 
-def _check_identities(values: dict[str, Any], template: str | None, notes: dict[str, str],
-                      identity_violations: Any, error: Any) -> None:
+def _check_identities(
+    values: dict[str, Any], template: str | None, notes: dict[str, str], identity_violations: Any, error: Any
+) -> None:
     """A broken identity is fine in gold only when a note explains it (the report itself is inconsistent)."""
     for check in identity_violations(values, template):
         base_id = check.id.split("[", 1)[0]
@@ -181,15 +229,19 @@ def _check_identities(values: dict[str, Any], template: str | None, notes: dict[
         )
         if not explained:
             shown = check.keys[0] if check.keys else None
-            error(shown, f"identity {check.id} fails ({check.message}) and no note explains it; "
-                         f"keys: {', '.join(check.keys)}")
+            error(
+                shown,
+                f"identity {check.id} fails ({check.message}) and no note explains it; keys: {', '.join(check.keys)}",
+            )
 
 
 def validate_dir(directory: Path, console: Console) -> tuple[list[Problem], int]:
     identity_violations = _load_identity_check()
     if identity_violations is None:
-        console.print("[yellow]warning:[/] service.checks.identity_violations is not available; "
-                      "identities are not validated", highlight=False)
+        console.print(
+            "[yellow]warning:[/] service.checks.identity_violations is not available; identities are not validated",
+            highlight=False,
+        )
     files = sorted(directory.glob("*.json"))
     problems = [p for path in files for p in validate_file(path, identity_violations)]
     return problems, len(files)
@@ -203,8 +255,9 @@ def _usage_error(console: Console, message: str) -> int:
 def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     """Exit codes: 0 no errors (warnings allowed), 1 errors, 2 bad arguments."""
     console = console or Console()
-    parser = argparse.ArgumentParser(prog="python -m eval.validate_gold",
-                                     description="Check gold files against GOLD.md and FIELDS.md.")
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.validate_gold", description="Check gold files against GOLD.md and FIELDS.md."
+    )
     parser.add_argument("directory", nargs="?", type=Path, default=Path("gold"))
     try:
         args = parser.parse_args(argv)

@@ -59,9 +59,11 @@ MAX_REQUEST_BYTES = MAX_BYTES + 1024 * 1024
 
 INGEST_STATUS = {"empty": 400, "binary": 415, "too_large": 413, "unreadable": 422}
 SECURITY_HEADERS = [
-    (b"content-security-policy",
-     b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-     b"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        b"form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
@@ -76,8 +78,7 @@ ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaita
 
 class SubmitText(BaseModel):
     text: str = Field(description="the report: plain text, Markdown or HTML")
-    filename: str | None = Field(default=None, description="the original file name; its suffix tells HTML "
-                                                           "from text")
+    filename: str | None = Field(default=None, description="the original file name; its suffix tells HTML from text")
 
 
 class Span(BaseModel):
@@ -87,8 +88,11 @@ class Span(BaseModel):
 
 class ReviewDecision(BaseModel):
     action: Literal["accept", "correct", "skip"]
-    value: Any = Field(default=None, description="correct: the right value (null: the report does not state "
-                                                 "it); accept: optionally the value being accepted")
+    value: Any = Field(
+        default=None,
+        description="correct: the right value (null: the report does not state "
+        "it); accept: optionally the value being accepted",
+    )
     evidence: Span | None = Field(default=None, description="correct: character offsets into the text")
     reviewer: str = Field(min_length=1, max_length=100)
 
@@ -103,8 +107,9 @@ class Guard:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: dict, receive: Callable[[], Awaitable[dict]],
-                       send: Callable[[dict], Awaitable[None]]) -> None:
+    async def __call__(
+        self, scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]]
+    ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -151,9 +156,17 @@ class Guard:
 
 async def _plain_error(send: Callable[[dict], Awaitable[None]], status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -191,12 +204,21 @@ def parse_multipart(body: bytes, content_type: str) -> dict[str, tuple[str | Non
         if name is not None:
             filename = disposition.get(b"filename")
             parts[name.decode("utf-8", "replace")] = (
-                filename.decode("utf-8", "replace") if filename is not None else None, bytes(state["data"]))
+                filename.decode("utf-8", "replace") if filename is not None else None,
+                bytes(state["data"]),
+            )
 
-    parser = MultipartParser(boundary, {  # type: ignore[arg-type]
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field, "on_header_value": on_header_value,
-        "on_header_end": on_header_end, "on_part_data": on_part_data, "on_part_end": on_part_end,
-    })
+    parser = MultipartParser(
+        boundary,
+        {  # type: ignore[arg-type]
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
     try:
         parser.write(body)
         parser.finalize()
@@ -224,8 +246,14 @@ def wants_html(request: Request) -> bool:
 # --------------------------------------------------------------------------- the app
 
 
-def create_app(data_dir: Path | str, *, workers: int = 2, llm: Assistant | None = None,
-               token: str | None = _FROM_ENV, max_bytes: int = MAX_REQUEST_BYTES) -> FastAPI:
+def create_app(
+    data_dir: Path | str,
+    *,
+    workers: int = 2,
+    llm: Assistant | None = None,
+    token: str | None = _FROM_ENV,
+    max_bytes: int = MAX_REQUEST_BYTES,
+) -> FastAPI:
     """The service over ``data_dir``; ``workers`` extraction threads (0: submissions only queue)."""
     store = Store(data_dir)
     pool = Workers(store, workers, llm)
@@ -233,8 +261,9 @@ def create_app(data_dir: Path | str, *, workers: int = 2, llm: Assistant | None 
         token = os.environ.get("NIANBAO_TOKEN") or None
     if not token:
         log.warning("NIANBAO_TOKEN is not set: the service is read-only (submissions and reviews get 403)")
-    pages = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB / "templates"), autoescape=True,
-                               undefined=jinja2.StrictUndefined)
+    pages = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(WEB / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     pages.filters["show"] = _show_value
 
     @asynccontextmanager
@@ -245,8 +274,14 @@ def create_app(data_dir: Path | str, *, workers: int = 2, llm: Assistant | None 
         await run_in_threadpool(pool.stop)
         store.close()
 
-    app = FastAPI(title="nianbao", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Structured metrics from 政府信息公开工作年度报告, with a review workflow.")
+    app = FastAPI(
+        title="nianbao",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="Structured metrics from 政府信息公开工作年度报告, with a review workflow.",
+    )
     app.state.store, app.state.workers, app.state.token = store, pool, token
     app.add_middleware(Guard, max_bytes=max_bytes)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
@@ -277,19 +312,37 @@ def create_app(data_dir: Path | str, *, workers: int = 2, llm: Assistant | None 
             raise HTTPException(403, "writes are disabled: the service was started without NIANBAO_TOKEN")
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-            raise HTTPException(401, "missing or wrong bearer token (Authorization: Bearer <NIANBAO_TOKEN>)",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                "missing or wrong bearer token (Authorization: Bearer <NIANBAO_TOKEN>)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
 
     # ------------------------------------------------------------------ reports
 
-    submit_body = {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": SubmitText.model_json_schema()},
-        "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                           "properties": {"file": {"type": "string", "format": "binary"}}}},
-    }}}
+    submit_body = {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": SubmitText.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+            },
+        }
+    }
 
-    @app.post("/reports", status_code=202, dependencies=[Depends(require_token)], openapi_extra=submit_body,
-              summary="Submit a report (answers at once; extraction runs in the background)")
+    @app.post(
+        "/reports",
+        status_code=202,
+        dependencies=[Depends(require_token)],
+        openapi_extra=submit_body,
+        summary="Submit a report (answers at once; extraction runs in the background)",
+    )
     async def submit(request: Request) -> JSONResponse:
         content_type = request.headers.get("content-type", "")
         body = await request.body()
@@ -309,21 +362,35 @@ def create_app(data_dir: Path | str, *, workers: int = 2, llm: Assistant | None 
                 raise HTTPException(400, "the multipart upload needs a field named 'file'")
             filename, data = parts["file"]
         else:
-            raise HTTPException(415, "send application/json {\"text\", \"filename\"} or multipart/form-data "
-                                     "with a 'file' field")
+            raise HTTPException(
+                415, 'send application/json {"text", "filename"} or multipart/form-data with a \'file\' field'
+            )
         submission = await run_in_threadpool(_submit, store, data, filename)
         pool.wake()
-        return JSONResponse({"id": submission.id, "status": submission.status, "duplicate": not submission.created},
-                            status_code=202 if submission.created else 200)
+        return JSONResponse(
+            {"id": submission.id, "status": submission.status, "duplicate": not submission.created},
+            status_code=202 if submission.created else 200,
+        )
 
     @app.get("/reports", summary="List reports")
-    def list_reports(issuer: str | None = None, year: int | None = None,
-                     template: Literal["gb2021", "gb2019", "legacy"] | None = None,
-                     has_review: bool | None = None,
-                     status: Literal["queued", "running", "done", "failed"] | None = None,
-                     limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
-        reports, total = store.list_reports(issuer=issuer, year=year, template=template, has_review=has_review,
-                                            status=status, limit=limit, offset=offset)
+    def list_reports(
+        issuer: str | None = None,
+        year: int | None = None,
+        template: Literal["gb2021", "gb2019", "legacy"] | None = None,
+        has_review: bool | None = None,
+        status: Literal["queued", "running", "done", "failed"] | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> dict[str, Any]:
+        reports, total = store.list_reports(
+            issuer=issuer,
+            year=year,
+            template=template,
+            has_review=has_review,
+            status=status,
+            limit=limit,
+            offset=offset,
+        )
         return {"total": total, "reports": reports}
 
     @app.get("/reports/{report_id}", summary="Status and extraction result of one report")
@@ -344,8 +411,9 @@ def create_app(data_dir: Path | str, *, workers: int = 2, llm: Assistant | None 
         reviewed, text = store.reviewed(report_id)
         if include_text:
             reviewed = reviewed.model_copy(update={"text": text})
-        return JSONResponse(_result_json(reviewed),
-                            headers={"Content-Disposition": f'attachment; filename="{report_id}.reviewed.json"'})
+        return JSONResponse(
+            _result_json(reviewed), headers={"Content-Disposition": f'attachment; filename="{report_id}.reviewed.json"'}
+        )
 
     @app.get("/reports/{report_id}/decisions", summary="Every review decision on a report")
     def decisions(report_id: str) -> dict[str, Any]:
@@ -355,27 +423,48 @@ def create_app(data_dir: Path | str, *, workers: int = 2, llm: Assistant | None 
     # ------------------------------------------------------------------ review
 
     @app.get("/review", summary="The review queue (JSON; the HTML page when Accept asks for text/html)")
-    def review(request: Request, limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0),
-               report: str | None = None) -> Any:
+    def review(
+        request: Request, limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0), report: str | None = None
+    ) -> Any:
         items, total = store.review_queue(limit=limit, offset=offset, report_id=report)
         if not wants_html(request):
             return {"total": total, "items": items}
         reports, report_total = store.list_reports(limit=50)
-        return render("review.html", items=items, total=total, reports=reports, report_total=report_total,
-                      counts=store.job_counts(), limit=limit, offset=offset)
+        return render(
+            "review.html",
+            items=items,
+            total=total,
+            reports=reports,
+            report_total=report_total,
+            counts=store.job_counts(),
+            limit=limit,
+            offset=offset,
+        )
 
-    @app.post("/review/{report_id}/{key}", dependencies=[Depends(require_token)],
-              summary="Accept, correct or skip one field; the report's checks are re-run")
+    @app.post(
+        "/review/{report_id}/{key}",
+        dependencies=[Depends(require_token)],
+        summary="Accept, correct or skip one field; the report's checks are re-run",
+    )
     def decide(report_id: str, key: str, decision: ReviewDecision) -> dict[str, Any]:
         if decision.action == "correct" and "value" not in decision.model_fields_set:
             raise HTTPException(422, "correct needs a value (null: the report does not state this key)")
         evidence = (decision.evidence.start, decision.evidence.end) if decision.evidence else None
         expected = decision.value if decision.action == "accept" else None
-        reviewed = store.decide(report_id, key, decision.action, reviewer=decision.reviewer,
-                                value=decision.value, evidence=evidence, expected=expected)
+        reviewed = store.decide(
+            report_id,
+            key,
+            decision.action,
+            reviewer=decision.reviewer,
+            value=decision.value,
+            evidence=evidence,
+            expected=expected,
+        )
         field = reviewed.fields.get(key)
         return {
-            "report": report_id, "key": key, "action": decision.action,
+            "report": report_id,
+            "key": key,
+            "action": decision.action,
             "field": field.model_dump(mode="json", exclude_none=True) if field else None,
             "checks": [c.model_dump() for c in reviewed.checks if key in c.keys],
             "failed_checks": sum(c.status == "fail" for c in reviewed.checks),
@@ -429,8 +518,9 @@ def _show_value(value: Any) -> str:
     return str(value)
 
 
-def report_page(info: dict[str, Any], reviewed: Result, text: str, decisions: list[Any],
-                selected: str | None) -> dict[str, Any]:
+def report_page(
+    info: dict[str, Any], reviewed: Result, text: str, decisions: list[Any], selected: str | None
+) -> dict[str, Any]:
     """Everything report.html shows: rows grouped by section, the selected key, failed checks."""
     pending = {key: reason for key, _, reason in pending_items(reviewed)}
     settled, skipped = effective_decisions(decisions)
@@ -451,22 +541,36 @@ def report_page(info: dict[str, Any], reviewed: Result, text: str, decisions: li
         if item is not None:  # the values this key takes in the splits the extractor could not choose from
             index = item.keys.index(key)
             options = list(dict.fromkeys(split[index] for split in item.candidates if index < len(split)))
-        rows.append({
-            "unresolved": item, "options": options,
-            "key": key, "short": key.split(".", 1)[1], "kind": FIELD_TYPES[key], "field": field,
-            "value": field.value if field else None, "pending": key in pending, "skipped": key in skipped,
-            "reason": pending.get(key) or (field.reason if field else None),
-            "decided": settled.get(key), "history": history.get(key, []),
-            "checks": checks_by_key.get(key, []),
-            "failed": [c.id for c in checks_by_key.get(key, []) if c.status == "fail"],
-        })
+        rows.append(
+            {
+                "unresolved": item,
+                "options": options,
+                "key": key,
+                "short": key.split(".", 1)[1],
+                "kind": FIELD_TYPES[key],
+                "field": field,
+                "value": field.value if field else None,
+                "pending": key in pending,
+                "skipped": key in skipped,
+                "reason": pending.get(key) or (field.reason if field else None),
+                "decided": settled.get(key),
+                "history": history.get(key, []),
+                "checks": checks_by_key.get(key, []),
+                "failed": [c.id for c in checks_by_key.get(key, []) if c.status == "fail"],
+            }
+        )
     sections = [(section, [row for row in rows if row["key"].split(".", 1)[0] == section]) for section in SECTIONS]
     if selected not in keys:
         selected = next((row["key"] for row in rows if row["pending"]), keys[0] if keys else None)
     return {
-        "info": info, "result": reviewed, "text": text, "sections": [s for s in sections if s[1]],
-        "selected": selected, "failed_checks": [c for c in reviewed.checks if c.status == "fail"],
-        "pending_count": len(pending), "field_count": len(reviewed.fields),
+        "info": info,
+        "result": reviewed,
+        "text": text,
+        "sections": [s for s in sections if s[1]],
+        "selected": selected,
+        "failed_checks": [c for c in reviewed.checks if c.status == "fail"],
+        "pending_count": len(pending),
+        "field_count": len(reviewed.fields),
     }
 
 

@@ -113,8 +113,10 @@ class LlmTotals:
     def summary(self) -> str:
         tokens = self.prompt_tokens + self.completion_tokens
         per_report = f" (~{tokens // self.reports:,} per report)" if self.reports else ""
-        return (f"model: {self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens{per_report}, "
-                f"{self.calls} calls, {self.cache_hits} cache hits, {self.errors} model errors")
+        return (
+            f"model: {self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens{per_report}, "
+            f"{self.calls} calls, {self.cache_hits} cache hits, {self.errors} model errors"
+        )
 
 
 def _records(todo: list[Path], llm: Assistant | None, concurrency: int) -> Iterator[dict[str, Any]]:
@@ -133,8 +135,7 @@ def _records(todo: list[Path], llm: Assistant | None, concurrency: int) -> Itera
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def run_batch(directory: Path, out_path: Path, llm: Assistant | None, console: Console, *,
-              concurrency: int = 4) -> int:
+def run_batch(directory: Path, out_path: Path, llm: Assistant | None, console: Console, *, concurrency: int = 4) -> int:
     """Extract the reports of ``directory`` not yet in ``out_path``; returns how many failed this run.
 
     ``concurrency`` bounds the reports in flight when ``llm`` is given (each may make several calls)."""
@@ -168,8 +169,9 @@ def run_batch(directory: Path, out_path: Path, llm: Assistant | None, console: C
         for record in records:
             if "error" in record:
                 failures += 1
-                bar.console.print(f"[red]failed[/] {escape(record['file'])}: {escape(record['error'])}",
-                                  highlight=False)
+                bar.console.print(
+                    f"[red]failed[/] {escape(record['file'])}: {escape(record['error'])}", highlight=False
+                )
             elif record["sha256"] in done:  # changed on disk into bytes already extracted
                 bar.advance(task)
                 continue
@@ -184,8 +186,9 @@ def run_batch(directory: Path, out_path: Path, llm: Assistant | None, console: C
                 description = f"{description} · {totals.progress()}"
             bar.update(task, advance=1, description=description)
         bar.update(task, description="done" if llm is None else f"done · {totals.progress()}")
-    console.print(f"{extracted} extracted, {skipped} already in {escape(str(out_path))}, "
-                  f"{failures} failed", highlight=False)
+    console.print(
+        f"{extracted} extracted, {skipped} already in {escape(str(out_path))}, {failures} failed", highlight=False
+    )
     if llm is not None:
         console.print(totals.summary(), highlight=False)
     return failures

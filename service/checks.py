@@ -16,8 +16,16 @@ from service.schema import APPLICANT_COLUMNS, FIELD_TYPES, Check
 T3_ROWS_HEAD = ("received", "carried_over", "granted", "partial")
 T3_REFUSED = tuple(
     f"refused_reason.{name}"
-    for name in ("state_secret", "prohibited_by_law", "security_stability", "third_party_rights",
-                 "internal_affairs", "process_info", "enforcement_files", "query_matters")
+    for name in (
+        "state_secret",
+        "prohibited_by_law",
+        "security_stability",
+        "third_party_rights",
+        "internal_affairs",
+        "process_info",
+        "enforcement_files",
+        "query_matters",
+    )
 )
 T3_UNABLE = ("not_held", "needs_creation", "unclear")
 T3_NOT_PROCESSED = tuple(
@@ -56,23 +64,30 @@ def _t3_identities(template: str) -> list[Identity]:
     outcome_rows = t3_rows(template)[2:-2]
     for prefix in T3_COLUMN_PREFIXES:
         col = prefix.rstrip(".").removeprefix("requests").lstrip(".") or "总计"
-        found.append(Identity(
-            f"T3-balance[{col}]",
-            (prefix + "received", prefix + "carried_over"),
-            (prefix + "processed_total", prefix + "carried_forward"),
-        ))
-        found.append(Identity(f"T3-outcomes[{col}]", (prefix + "processed_total",),
-                              tuple(prefix + row for row in outcome_rows)))
+        found.append(
+            Identity(
+                f"T3-balance[{col}]",
+                (prefix + "received", prefix + "carried_over"),
+                (prefix + "processed_total", prefix + "carried_forward"),
+            )
+        )
+        found.append(
+            Identity(f"T3-outcomes[{col}]", (prefix + "processed_total",), tuple(prefix + row for row in outcome_rows))
+        )
     for row in t3_rows(template):
-        found.append(Identity(f"T3-columns[{row}]", ("requests." + row,),
-                              tuple(f"requests.by_applicant.{c}.{row}" for c in APPLICANT_COLUMNS)))
+        found.append(
+            Identity(
+                f"T3-columns[{row}]",
+                ("requests." + row,),
+                tuple(f"requests.by_applicant.{c}.{row}" for c in APPLICANT_COLUMNS),
+            )
+        )
     return found
 
 
 def _t4_identities() -> list[Identity]:
     return [
-        Identity(f"T4-blocks[{block}]", (f"{block}.total",),
-                 tuple(f"{block}.{cell}" for cell in T4_CELLS[:-1]))
+        Identity(f"T4-blocks[{block}]", (f"{block}.total",), tuple(f"{block}.{cell}" for cell in T4_CELLS[:-1]))
         for block in T4_BLOCKS
     ]
 
@@ -83,20 +98,36 @@ LEGACY_REFUSED = tuple(
 )
 
 LEGACY_IDENTITIES = [
-    Identity("L-channels", ("requests.received",),
-             tuple(f"requests.channel.{c}" for c in ("in_person", "fax", "online", "letter", "other"))),
-    Identity("L-completed", ("requests.completed",),
-             ("requests.completed_on_time", "requests.completed_extended")),
-    Identity("L-answers", ("requests.answered",), tuple(
-        "requests." + k for k in ("already_public", "granted", "partial", "refused", "not_held",
-                                  "not_exist", "unclear", "other_route"))),
+    Identity(
+        "L-channels",
+        ("requests.received",),
+        tuple(f"requests.channel.{c}" for c in ("in_person", "fax", "online", "letter", "other")),
+    ),
+    Identity("L-completed", ("requests.completed",), ("requests.completed_on_time", "requests.completed_extended")),
+    Identity(
+        "L-answers",
+        ("requests.answered",),
+        tuple(
+            "requests." + k
+            for k in (
+                "already_public",
+                "granted",
+                "partial",
+                "refused",
+                "not_held",
+                "not_exist",
+                "unclear",
+                "other_route",
+            )
+        ),
+    ),
     Identity("L-refused", ("requests.refused",), LEGACY_REFUSED),
     Identity("L-review[review]", ("review.total",), ("review.upheld", "review.corrected", "review.other")),
-    Identity("L-review[litigation]", ("litigation.total",),
-             ("litigation.upheld", "litigation.corrected", "litigation.other")),
+    Identity(
+        "L-review[litigation]", ("litigation.total",), ("litigation.upheld", "litigation.corrected", "litigation.other")
+    ),
 ]
-STAFF_IDENTITY = Identity("L-staff", ("capacity.staff",),
-                          ("capacity.staff_full_time", "capacity.staff_part_time"))
+STAFF_IDENTITY = Identity("L-staff", ("capacity.staff",), ("capacity.staff_full_time", "capacity.staff_part_time"))
 
 
 def identities_for(template: str | None) -> list[Identity]:
@@ -117,25 +148,36 @@ def evaluate(identity: Identity, values: Mapping[str, float | int]) -> Check:
     all_total = all(k in present for k in identity.total)
     if len(present) == len(identity.keys):
         ok = abs(total - parts) < 1e-6
-        return Check(id=identity.id, status="pass" if ok else "fail", keys=list(identity.keys),
-                     message="" if ok else f"{_fmt(total)} ≠ {_fmt(parts)} (sum of parts)")
+        return Check(
+            id=identity.id,
+            status="pass" if ok else "fail",
+            keys=list(identity.keys),
+            message="" if ok else f"{_fmt(total)} ≠ {_fmt(parts)} (sum of parts)",
+        )
     if all_total and present and parts > total + 1e-6:
-        return Check(id=identity.id, status="fail", keys=present,
-                     message=f"parts already sum to {_fmt(parts)} > {_fmt(total)}")
-    return Check(id=identity.id, status="skip", keys=list(identity.keys),
-                 message=f"{len(identity.keys) - len(present)} of {len(identity.keys)} values absent")
+        return Check(
+            id=identity.id, status="fail", keys=present, message=f"parts already sum to {_fmt(parts)} > {_fmt(total)}"
+        )
+    return Check(
+        id=identity.id,
+        status="skip",
+        keys=list(identity.keys),
+        message=f"{len(identity.keys) - len(present)} of {len(identity.keys)} values absent",
+    )
 
 
-def run_checks(values: Mapping[str, object], template: str | None,
-               waived: Mapping[str, str] | None = None) -> list[Check]:
+def run_checks(
+    values: Mapping[str, object], template: str | None, waived: Mapping[str, str] | None = None
+) -> list[Check]:
     """Evaluate every identity for ``template`` on plain values; ``waived`` identities (id → reason, e.g. the
     table prints a channel row that has no key) are reported as skipped."""
     numeric = {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
     checks = []
     for identity in identities_for(template):
         if waived and identity.id in waived:
-            checks.append(Check(id=identity.id, status="skip", keys=list(identity.keys), message=waived[identity.id],
-                                waived=True))
+            checks.append(
+                Check(id=identity.id, status="skip", keys=list(identity.keys), message=waived[identity.id], waived=True)
+            )
         else:
             checks.append(evaluate(identity, numeric))
     return checks

@@ -21,22 +21,37 @@ from service.ingest import IngestError, read_path
 from service.pipeline import Assistant, extract
 from service.schema import FIELD_TYPES, Result
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Turn 政府信息公开工作年度报告 into verified metrics.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Turn 政府信息公开工作年度报告 into verified metrics."
+)
 out = Console(width=None if sys.stdout.isatty() else 220)
 err = Console(stderr=True)
 
-LlmFlag = Annotated[bool, typer.Option("--llm", help="ask an OpenAI-compatible model for what the anchors "
-                                                    "cannot settle (OPENAI_BASE_URL, OPENAI_API_KEY, NIANBAO_MODEL)")]
+LlmFlag = Annotated[
+    bool,
+    typer.Option(
+        "--llm",
+        help="ask an OpenAI-compatible model for what the anchors "
+        "cannot settle (OPENAI_BASE_URL, OPENAI_API_KEY, NIANBAO_MODEL)",
+    ),
+]
 
 
 @app.callback()
 def configure_model(
     model: Annotated[str | None, typer.Option("--model", help="model name for --llm (else NIANBAO_MODEL)")] = None,
-    base_url: Annotated[str | None, typer.Option(
-        "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (else OPENAI_BASE_URL)")] = None,
-    llm_mode: Annotated[str | None, typer.Option(
-        "--llm-mode", help="instructor mode: tools | json | json_schema | md_json (else NIANBAO_LLM_MODE)")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (else OPENAI_BASE_URL)"
+        ),
+    ] = None,
+    llm_mode: Annotated[
+        str | None,
+        typer.Option(
+            "--llm-mode", help="instructor mode: tools | json | json_schema | md_json (else NIANBAO_LLM_MODE)"
+        ),
+    ] = None,
 ) -> None:
     """Flags given before the command override the environment the model client reads."""
     for name, value in (("NIANBAO_MODEL", model), ("OPENAI_BASE_URL", base_url), ("NIANBAO_LLM_MODE", llm_mode)):
@@ -71,8 +86,9 @@ def contract_json(result: Result) -> str:
 
 
 def print_table(result: Result) -> None:
-    table = Table(title=f"{result.report.id} — template {result.template or '?'} — {len(result.fields)} fields",
-                  show_lines=False)
+    table = Table(
+        title=f"{result.report.id} — template {result.template or '?'} — {len(result.fields)} fields", show_lines=False
+    )
     for column in ("key", "value", "conf", "source", "review"):
         table.add_column(column, no_wrap=True)
     table.add_column("evidence", overflow="fold")
@@ -80,8 +96,9 @@ def print_table(result: Result) -> None:
         value = f"{field.value}{'≈' if field.approximate else ''}"
         quote = " ".join(field.evidence.quote.split()) if field.evidence else ""
         flag = "[yellow]REVIEW[/]" if field.review else ""
-        table.add_row(key, value, f"{field.confidence:.2f}", field.source, flag,
-                      quote if len(quote) <= 40 else "…" + quote[-39:])
+        table.add_row(
+            key, value, f"{field.confidence:.2f}", field.source, flag, quote if len(quote) <= 40 else "…" + quote[-39:]
+        )
     out.print(table)
     failed = [c for c in result.checks if c.status == "fail"]
     if failed:
@@ -124,8 +141,7 @@ def check_cmd(path: Path, use_llm: LlmFlag = False) -> None:
 @app.command("batch")
 def batch_cmd(
     directory: Path,
-    out_path: Annotated[Path, typer.Option("--out", help="JSON lines, one result per report")] = Path(
-        "results.jsonl"),
+    out_path: Annotated[Path, typer.Option("--out", help="JSON lines, one result per report")] = Path("results.jsonl"),
     csv_path: Annotated[Path | None, typer.Option("--csv", help="also write one CSV row per report")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="reports in flight with --llm")] = 4,
     use_llm: LlmFlag = False,
@@ -153,8 +169,13 @@ def write_csv(results_path: Path, csv_path: Path) -> None:
             if "result" not in record:
                 continue
             fields = record["result"]["fields"]
-            writer.writerow([record["report"], record["result"].get("template") or "",
-                             *(fields[k]["value"] if k in fields else "" for k in FIELD_TYPES)])
+            writer.writerow(
+                [
+                    record["report"],
+                    record["result"].get("template") or "",
+                    *(fields[k]["value"] if k in fields else "" for k in FIELD_TYPES),
+                ]
+            )
 
 
 @app.command("eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

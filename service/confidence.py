@@ -21,8 +21,8 @@ BASE_CONFIDENCE: dict[str, float] = {
     "llm-fuzzy": 0.4,
 }
 REVIEW_BELOW = 0.85
-AGREEMENT_BONUS = 0.05     # two independent finders gave the same value
-FAILED_CHECK_CAP = 0.5     # a value in a failed identity is at most this sure
+AGREEMENT_BONUS = 0.05  # two independent finders gave the same value
+FAILED_CHECK_CAP = 0.5  # a value in a failed identity is at most this sure
 CONFIRMED_MODEL_CONFIDENCE = 0.86  # a verbatim model value completing an identity of settled values
 APPROXIMATE_PENALTY = 0.05
 

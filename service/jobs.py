@@ -33,8 +33,7 @@ class Workers:
         if requeued:
             log.info("re-queued %d interrupted job(s)", requeued)
         for n in range(self.count):
-            thread = threading.Thread(target=self._run, args=(f"worker-{n}",), name=f"nianbao-worker-{n}",
-                                      daemon=True)
+            thread = threading.Thread(target=self._run, args=(f"worker-{n}",), name=f"nianbao-worker-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
 

@@ -82,8 +82,10 @@ LEGACY_PARENT: dict[str, str] = {
     "active.channels.other": "active.total",
     "active.normative_docs": "active.total",
     **{f"requests.channel.{c}": "requests.received" for c in ("in_person", "fax", "online", "letter", "other")},
-    **{f"requests.{k}": "requests.answered" for k in ("already_public", "granted", "partial", "refused",
-                                                      "not_held", "not_exist", "unclear", "other_route")},
+    **{
+        f"requests.{k}": "requests.answered"
+        for k in ("already_public", "granted", "partial", "refused", "not_held", "not_exist", "unclear", "other_route")
+    },
 }
 
 
@@ -108,24 +110,36 @@ NUM = rf"(?P<num>{NUMBER_PATTERN})\s*(?P<unit>万元|人次|场次|余条|条|�
 # (label regex, key, widest gap in characters between the label and its number)
 LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"(?:网站|门户网站)" + GAP % 8 + r"(?:主动)?(?:公开|发布)(?:政府|政务)?信息", "active.channels.website", 6),
-    (r"(?:政务)?微博(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布)(?:政府|政务)?信息"
-     r"|(?:发布|编发)[^。；;，,\d]{0,6}?微博",
-     "active.channels.weibo", 4),
-    (r"(?:政务微信|微信公众号)(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布|编发)(?:政府|政务)?(?:信息|文章)"
-     r"|(?:发布|编发)[^。；;，,\d]{0,6}?微信(?:信息|文章)?",
-     "active.channels.wechat", 4),
+    (
+        r"(?:政务)?微博(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布)(?:政府|政务)?信息"
+        r"|(?:发布|编发)[^。；;，,\d]{0,6}?微博",
+        "active.channels.weibo",
+        4,
+    ),
+    (
+        r"(?:政务微信|微信公众号)(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布|编发)(?:政府|政务)?(?:信息|文章)"
+        r"|(?:发布|编发)[^。；;，,\d]{0,6}?微信(?:信息|文章)?",
+        "active.channels.wechat",
+        4,
+    ),
     (r"其他方式公开政府信息数?", "active.channels.other", 2),
     (r"(?<!有效)(?<!制发的)(?<!制发)(?:公开|包括[:：]?)(?:行政)?规范性文件", "active.normative_docs", 2),
     (r"公开[^。；;，,\d]{0,4}?建议(?:和|、|及)?(?:政协)?提案", "active.proposals_results", 4),
     (r"重点领域信息", "active.key_areas", 2),
     (r"(?:收到|受理|接到)" + GAP % 14 + r"(?:依申请|申请)" + GAP % 10, "requests.received", 2),
-    (r"(?<!应)(?:主动公开|共公布)[我本全该区县市州镇乡各级单位部门机关]{0,8}(?:政府|政务)?信息(?:数)?(?:达|共)?",
-     "active.total", 2),
+    (
+        r"(?<!应)(?:主动公开|共公布)[我本全该区县市州镇乡各级单位部门机关]{0,8}(?:政府|政务)?信息(?:数)?(?:达|共)?",
+        "active.total",
+        2,
+    ),
     (r"回应" + GAP % 12 + r"(?:舆情|热点)(?:信息)?|处置" + GAP % 4 + r"舆情", "response.hot_topics", 3),
     (r"(?:召开|举办)" + GAP % 14 + r"新闻发布会", "response.press_conferences", 2),
     (r"在线访谈", "response.online_interviews", 2),
-    (r"(?<!转载)(?<!转发)解读(?:政策|类信息发布|类信息|稿件|文件)?|发布政策解读(?:文件|稿件)?",
-     "response.interpretations", 4),
+    (
+        r"(?<!转载)(?<!转发)解读(?:政策|类信息发布|类信息|稿件|文件)?|发布政策解读(?:文件|稿件)?",
+        "response.interpretations",
+        4,
+    ),
     (r"(?:网络|网上)(?:依)?申请", "requests.channel.online", 8),
     (r"信函申请", "requests.channel.letter", 2),
     (r"当面申请", "requests.channel.in_person", 2),
@@ -151,8 +165,10 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"收费通知(?:的)?总金额", "fees.notices_amount", 2),
 ]
 # A number one key claims may also be claimed by these keys (网上申请32件 is both received and online).
-SHARED_CLAIMS = {f"requests.channel.{channel}": {"requests.received"}
-                 for channel in ("online", "letter", "in_person", "fax", "other")}
+SHARED_CLAIMS = {
+    f"requests.channel.{channel}": {"requests.received"}
+    for channel in ("online", "letter", "in_person", "fax", "other")
+}
 DEADLINE = re.compile(r"(?:个)?(?:工作日|日内|日起|天内|日)")
 # Words that may stand between a label and its number without weakening the reading.
 TIGHT_GAP = re.compile(r"^[\s共达为计约有:：是]*$")
@@ -164,19 +180,24 @@ NUMBER_THEN_LABEL: list[tuple[str, str]] = [
 ]
 # "不同意公开答复数2件(涉及个人隐私)": one reason in brackets gives that reason's count.
 REASON_IN_BRACKETS = re.compile(
-    r"(?:不同意公开|不予公开)(?:答复)?数?\s*(?P<num>\d+)\s*件\s*[（(]\s*涉及(?P<why>国家秘密|商业秘密|个人隐私)\s*[）)]")
-REASON_KEYS = {"国家秘密": "requests.refused_reason.state_secret",
-               "商业秘密": "requests.refused_reason.commercial_secret",
-               "个人隐私": "requests.refused_reason.privacy"}
+    r"(?:不同意公开|不予公开)(?:答复)?数?\s*(?P<num>\d+)\s*件\s*[（(]\s*涉及(?P<why>国家秘密|商业秘密|个人隐私)\s*[）)]"
+)
+REASON_KEYS = {
+    "国家秘密": "requests.refused_reason.state_secret",
+    "商业秘密": "requests.refused_reason.commercial_secret",
+    "个人隐私": "requests.refused_reason.privacy",
+}
 
 # Statements of zero: a negation and, in the same clause, the metric it speaks of.
 NEGATION = r"(?:未收到|没有收到|未受理|未发生|没有发生|未出现|没有出现|未有|没有|未向|未收取|未产生|无)"
 CLAUSE = r"[^。；;，,\d\n]{0,24}?"
 ZERO_STATEMENTS: list[tuple[str, str]] = [
     (NEGATION + CLAUSE + r"(?:收费|费用|处理费|收取[^。；;，,\d]{0,12}?费)|暂不收费|不收取任何费用", "fees.collected"),
-    (NEGATION + CLAUSE + r"(?<!复议)(?<!诉讼)(?:依申请公开|信息公开(?:的)?申请|公开政府信息申请|公开申请|申请公开)"
-     r"(?![^。；;，,]{0,4}(?:行政复议|行政诉讼))",
-     "requests.received"),
+    (
+        NEGATION + CLAUSE + r"(?<!复议)(?<!诉讼)(?:依申请公开|信息公开(?:的)?申请|公开政府信息申请|公开申请|申请公开)"
+        r"(?![^。；;，,]{0,4}(?:行政复议|行政诉讼))",
+        "requests.received",
+    ),
     (NEGATION + CLAUSE + r"行政复议(?!纠错|纠正)", "review.total"),
     (NEGATION + CLAUSE + r"行政诉讼(?!纠错|纠正)", "litigation.total"),
     (r"行政复议、提起行政诉讼的情况[:：\s]*无", "litigation.total"),
@@ -189,8 +210,10 @@ OUTCOME_NOT_CASE = re.compile(r"纠错|纠正|败诉|被[^。，]*行政")
 # A figure about a part of the body (县直各单位, 各乡镇) is not the report's whole-scope figure (GOLD rule 1).
 SUB_SCOPE = re.compile(r"县直|区直|市直|州直|各乡镇|乡镇|街道|本级政府|县级政府|区级政府|市级政府")
 # A figure counted up to a date or over several years is not this year's.
-STOCK = re.compile(r"截[至止]\s*(?:\d{4}\s*年\s*)?(?!12\s*月\s*31\s*日)\d{1,2}\s*月\s*\d{1,2}\s*日"
-                   r"|近\s*(?:\d+|[一二三四五])\s*年|历年|至今")
+STOCK = re.compile(
+    r"截[至止]\s*(?:\d{4}\s*年\s*)?(?!12\s*月\s*31\s*日)\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"|近\s*(?:\d+|[一二三四五])\s*年|历年|至今"
+)
 RUNNING_TOTAL = re.compile(r"(?<!全年)(?<!年内)(?<!本年)(?<!年度)(?<!\d年)累计")
 
 UNITS_FOR = {

@@ -45,15 +45,28 @@ def stated_in_prose(findings: Findings) -> dict[str, set]:
     return stated
 
 
-def build_result(document: Document, template: str | None, candidates: list[Found], findings: Findings,
-                 provenance: Provenance, *, include_text: bool, anchor_failures: set[str] | None = None) -> Result:
+def build_result(
+    document: Document,
+    template: str | None,
+    candidates: list[Found],
+    findings: Findings,
+    provenance: Provenance,
+    *,
+    include_text: bool,
+    anchor_failures: set[str] | None = None,
+) -> Result:
     fields, conflicts = merge(candidates, document.text)
     checks = conflicts + run_checks({k: f.value for k, f in fields.items()}, template, findings.waived)
     mark_failed_checks(fields, checks, anchor_failures)
     confirm_model_values(fields, checks)
     return Result(
-        report=ReportInfo(id=document.id, sha256=document.sha256, chars=len(document.text),
-                          filename=document.filename, encoding=document.encoding),
+        report=ReportInfo(
+            id=document.id,
+            sha256=document.sha256,
+            chars=len(document.text),
+            filename=document.filename,
+            encoding=document.encoding,
+        ),
         template=template,  # type: ignore[arg-type]
         fields=fields,
         checks=checks,
@@ -64,8 +77,9 @@ def build_result(document: Document, template: str | None, candidates: list[Foun
     )
 
 
-def mark_failed_checks(fields: dict[str, FieldValue], checks: list[Check],
-                       anchor_failures: set[str] | None = None) -> None:
+def mark_failed_checks(
+    fields: dict[str, FieldValue], checks: list[Check], anchor_failures: set[str] | None = None
+) -> None:
     """Every field of a failed identity goes to review; the values themselves never change.
 
     ``anchor_failures`` (the checks that failed before the model spoke) lets a check that only the
@@ -99,8 +113,11 @@ def release_fixed_checks(fields: dict[str, FieldValue], checks: list[Check]) -> 
         held_by = (field.reason or "").split(" failed:", 1)[0]
         field.confidence, field.found_confidence = field.found_confidence, None
         field.review = needs_review(field.confidence)
-        field.reason = f"{held_by} holds after review; confidence {field.confidence:g} from how it was found" \
-            if field.review else None
+        field.reason = (
+            f"{held_by} holds after review; confidence {field.confidence:g} from how it was found"
+            if field.review
+            else None
+        )
 
 
 def confirm_model_values(fields: dict[str, FieldValue], checks: list[Check]) -> None:
@@ -128,8 +145,16 @@ def extract(document: Document, llm: Assistant | None = None, *, include_text: b
     if llm is None:
         return draft
     proposals, info = llm.propose(document, draft)
-    provenance = Provenance(extractor=EXTRACTOR_VERSION, model=info.get("model"),
-                            prompt_version=info.get("prompt_version"), llm=info)
+    provenance = Provenance(
+        extractor=EXTRACTOR_VERSION, model=info.get("model"), prompt_version=info.get("prompt_version"), llm=info
+    )
     anchor_failures = {check.id for check in draft.checks if check.status == "fail"}
-    return build_result(document, template, findings.found + proposals, findings, provenance,
-                        include_text=include_text, anchor_failures=anchor_failures)
+    return build_result(
+        document,
+        template,
+        findings.found + proposals,
+        findings,
+        provenance,
+        include_text=include_text,
+        anchor_failures=anchor_failures,
+    )

@@ -13,8 +13,17 @@ from service.confidence import confidence_for, needs_review
 from service.schema import FIELD_TYPES, Candidate, Check, Evidence, FieldValue
 
 SOURCE_RANK = {"human": 0, "table": 1, "header": 2, "prose": 3, "llm": 4, "derived": 5}
-HOW_RANK = ["table-identity", "table-cell", "table-split", "header", "label-exact", "label-loose",
-            "llm-exact", "llm-normalised", "llm-fuzzy"]
+HOW_RANK = [
+    "table-identity",
+    "table-cell",
+    "table-split",
+    "header",
+    "label-exact",
+    "label-loose",
+    "llm-exact",
+    "llm-normalised",
+    "llm-fuzzy",
+]
 
 
 def same_value(key: str, a: object, b: object) -> bool:
@@ -26,7 +35,7 @@ def same_value(key: str, a: object, b: object) -> bool:
 
 
 def evidence_of(found: Found, text: str) -> Evidence:
-    return Evidence(start=found.start, end=found.end, quote=text[found.start:found.end])
+    return Evidence(start=found.start, end=found.end, quote=text[found.start : found.end])
 
 
 def _rank(found: Found) -> tuple[int, int, int]:
@@ -61,8 +70,10 @@ def merge(candidates: list[Found], text: str) -> tuple[dict[str, FieldValue], li
             field.review = True
             field.confidence = min(field.confidence, 0.5)
             field.reason = best.note
-            field.candidates = [Candidate(value=v, source=best.source, evidence=evidence_of(best, text), note=best.how)
-                                for v in best.extra["ambiguous"]]
+            field.candidates = [
+                Candidate(value=v, source=best.source, evidence=evidence_of(best, text), note=best.how)
+                for v in best.extra["ambiguous"]
+            ]
         if rivals:
             field.candidates = [
                 Candidate(value=f.value, source=f.source, evidence=evidence_of(f, text), note=f.how)
@@ -74,7 +85,13 @@ def merge(candidates: list[Found], text: str) -> tuple[dict[str, FieldValue], li
             if check_id == "X-text" and {best.source, rivals[0].source} == {"prose"}:
                 check_id = "X-prose"
             field.reason = f"{check_id}: {best.source} says {best.value}, {rivals[0].source} says {rivals[0].value}"
-            conflicts.append(Check(id=check_id, status="fail", keys=[key],
-                                   message=f"{best.source} {best.value}, {rivals[0].source} {rivals[0].value}"))
+            conflicts.append(
+                Check(
+                    id=check_id,
+                    status="fail",
+                    keys=[key],
+                    message=f"{best.source} {best.value}, {rivals[0].source} {rivals[0].value}",
+                )
+            )
         fields[key] = field
     return fields, conflicts

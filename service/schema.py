@@ -55,9 +55,12 @@ class FieldValue(BaseModel):
     candidates: list[Candidate] | None = None
     reason: str | None = Field(default=None, description="why the value is in review (or what confirmed it)")
     found_confidence: float | None = Field(
-        default=None, ge=0.0, le=1.0,
+        default=None,
+        ge=0.0,
+        le=1.0,
         description="the confidence from how the value was found, kept when a failed identity lowered it, so "
-                    "that a correction which makes the identity hold can give it back")
+        "that a correction which makes the identity hold can give it back",
+    )
 
 
 # --------------------------------------------------------------------------- the nested metrics
@@ -303,10 +306,15 @@ FIELD_TYPES: dict[str, FieldKind] = _walk(ReportMetrics)
 
 # Keys that exist in the schema only because the legacy/gb row models are shared; FIELDS.md has
 # no applicant column for legacy-only rows, so they are not valid keys.
-_LEGACY_ONLY_ROWS = ("refused_reason.commercial_secret", "refused_reason.privacy",
-                     "refused_reason.not_gov_info", "refused_reason.other_law")
+_LEGACY_ONLY_ROWS = (
+    "refused_reason.commercial_secret",
+    "refused_reason.privacy",
+    "refused_reason.not_gov_info",
+    "refused_reason.other_law",
+)
 FIELD_TYPES = {
-    key: kind for key, kind in FIELD_TYPES.items()
+    key: kind
+    for key, kind in FIELD_TYPES.items()
     if not (key.startswith("requests.by_applicant.") and key.endswith(_LEGACY_ONLY_ROWS))
 }
 
@@ -440,4 +448,3 @@ def unflatten(fields: dict[str, FieldValue]) -> ReportMetrics:
             node = getattr(node, part)
         setattr(node, leaf, field)
     return metrics
-

@@ -161,9 +161,14 @@ class Decision:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "key": self.key, "action": self.action, "value": self.value,
+            "id": self.id,
+            "key": self.key,
+            "action": self.action,
+            "value": self.value,
             "evidence": {"start": self.evidence[0], "end": self.evidence[1]} if self.evidence else None,
-            "previous": self.previous, "reviewer": self.reviewer, "decided_at": self.decided_at,
+            "previous": self.previous,
+            "reviewer": self.reviewer,
+            "decided_at": self.decided_at,
         }
 
 
@@ -216,14 +221,24 @@ def apply_decisions(result: Result, text: str, decisions: Sequence[Decision]) ->
         else:
             candidates = list(field.candidates or []) if field else []
             if field is not None and not any(same_value(key, c.value, field.value) for c in candidates):
-                candidates.insert(0, Candidate(value=field.value, source=field.source, evidence=field.evidence,
-                                               note="the extractor's value"))
+                candidates.insert(
+                    0,
+                    Candidate(
+                        value=field.value, source=field.source, evidence=field.evidence, note="the extractor's value"
+                    ),
+                )
             evidence = None
             if decision.evidence:
                 start, end = decision.evidence
                 evidence = Evidence(start=start, end=end, quote=text[start:end])
-            reviewed.fields[key] = FieldValue(value=decision.value, confidence=1.0, review=False, source="human",
-                                              evidence=evidence, candidates=candidates or None)
+            reviewed.fields[key] = FieldValue(
+                value=decision.value,
+                confidence=1.0,
+                review=False,
+                source="human",
+                evidence=evidence,
+                candidates=candidates or None,
+            )
         applied.add(key)
     reviewed.fields = {key: reviewed.fields[key] for key in FIELD_TYPES if key in reviewed.fields}
 
@@ -231,8 +246,7 @@ def apply_decisions(result: Result, text: str, decisions: Sequence[Decision]) ->
     if template_field and template_field.value in ("gb2021", "gb2019", "legacy"):
         reviewed.template = template_field.value
     identity_ids = {identity.id for identity in identities_for(reviewed.template)}
-    conflicts = [check for check in result.checks
-                 if check.id not in identity_ids and not set(check.keys) <= applied]
+    conflicts = [check for check in result.checks if check.id not in identity_ids and not set(check.keys) <= applied]
     values = {key: field.value for key, field in reviewed.fields.items()}
     waived = {check.id: check.message for check in result.checks if check.waived}
     reviewed.checks = conflicts + run_checks(values, reviewed.template, waived)
@@ -320,8 +334,9 @@ class Store:
             row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
             current = row[0] or 0
             if current > len(MIGRATIONS):
-                raise RuntimeError(f"{self.path} has schema version {current}, newer than this code "
-                                   f"({len(MIGRATIONS)})")
+                raise RuntimeError(
+                    f"{self.path} has schema version {current}, newer than this code ({len(MIGRATIONS)})"
+                )
             for version in range(current + 1, len(MIGRATIONS) + 1):
                 for statement in MIGRATIONS[version - 1].split(";"):
                     if statement.strip():
@@ -352,25 +367,31 @@ class Store:
         sha = hashlib.sha256(data).hexdigest()
         report_id = report_id_for(sha)
         with self._write() as conn:
-            inserted = conn.execute(
-                "INSERT OR IGNORE INTO reports (id, sha256, filename, size, content, submitted_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (report_id, sha, clean_filename(filename), len(data), data, now()),
-            ).rowcount == 1
+            inserted = (
+                conn.execute(
+                    "INSERT OR IGNORE INTO reports (id, sha256, filename, size, content, submitted_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (report_id, sha, clean_filename(filename), len(data), data, now()),
+                ).rowcount
+                == 1
+            )
             if not inserted:
                 stored = conn.execute("SELECT sha256 FROM reports WHERE id = ?", (report_id,)).fetchone()
                 if stored["sha256"] != sha:  # pragma: no cover - a 64-bit prefix collision
                     raise Conflict(f"report id {report_id} is taken by other content")
             state = self._state(conn, report_id)
             if state in (None, "failed"):
-                conn.execute("INSERT INTO jobs (report_id, state, created_at) VALUES (?, 'queued', ?)",
-                             (report_id, now()))
+                conn.execute(
+                    "INSERT INTO jobs (report_id, state, created_at) VALUES (?, 'queued', ?)", (report_id, now())
+                )
                 state = "queued"
         return Submission(report_id, inserted, state)
 
     @staticmethod
     def _state(conn: sqlite3.Connection, report_id: str) -> JobState | None:
-        row = conn.execute("SELECT state FROM jobs WHERE report_id = ? ORDER BY id DESC LIMIT 1",
-                           (report_id,)).fetchone()
+        row = conn.execute(
+            "SELECT state FROM jobs WHERE report_id = ? ORDER BY id DESC LIMIT 1", (report_id,)
+        ).fetchone()
         return row["state"] if row else None
 
     def content(self, report_id: str) -> tuple[bytes, str | None]:
@@ -385,7 +406,8 @@ class Store:
             row = conn.execute(
                 "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = ?, started_at = ? "
                 "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1) "
-                "RETURNING id, report_id, attempts", (worker, now()),
+                "RETURNING id, report_id, attempts",
+                (worker, now()),
             ).fetchone()
         return Job(row["id"], row["report_id"], row["attempts"]) if row else None
 
@@ -395,7 +417,9 @@ class Store:
             conn.execute(
                 "UPDATE jobs SET state = 'failed', finished_at = ?, "
                 "error = 'the worker stopped while extracting this report ' || attempts || ' times' "
-                "WHERE state = 'running' AND attempts >= ?", (now(), MAX_ATTEMPTS))
+                "WHERE state = 'running' AND attempts >= ?",
+                (now(), MAX_ATTEMPTS),
+            )
             return conn.execute("UPDATE jobs SET state = 'queued', worker = NULL WHERE state = 'running'").rowcount
 
     def finish_job(self, job: Job, result: Result) -> None:
@@ -407,17 +431,25 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO UPDATE SET result = excluded.result, "
                 "text = excluded.text, template = excluded.template, issuer = excluded.issuer, "
                 "year = excluded.year, extracted_at = excluded.extracted_at",
-                (job.report_id, stored.model_dump_json(), text, result.template,
-                 _plain(result, "meta.issuer"), _plain(result, "meta.year"), now()),
+                (
+                    job.report_id,
+                    stored.model_dump_json(),
+                    text,
+                    result.template,
+                    _plain(result, "meta.issuer"),
+                    _plain(result, "meta.year"),
+                    now(),
+                ),
             )
             self._refresh(conn, job.report_id)
-            conn.execute("UPDATE jobs SET state = 'done', finished_at = ?, error = NULL WHERE id = ?",
-                         (now(), job.id))
+            conn.execute("UPDATE jobs SET state = 'done', finished_at = ?, error = NULL WHERE id = ?", (now(), job.id))
 
     def fail_job(self, job: Job, error: str) -> None:
         with self._write() as conn:
-            conn.execute("UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE id = ?",
-                         (now(), error[:2000], job.id))
+            conn.execute(
+                "UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE id = ?",
+                (now(), error[:2000], job.id),
+            )
 
     def job_counts(self) -> dict[str, int]:
         rows = self._conn().execute("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").fetchall()
@@ -427,21 +459,33 @@ class Store:
 
     def report(self, report_id: str) -> dict[str, Any]:
         """Status, error and metadata of one report (no result)."""
-        row = self._conn().execute(
-            "SELECT r.id, r.sha256, r.filename, r.size, r.submitted_at, j.state, j.error, j.finished_at, "
-            "res.template, res.issuer, res.year, res.pending, "
-            "(SELECT COUNT(*) FROM decisions d WHERE d.report_id = r.id) AS decisions "
-            "FROM reports r LEFT JOIN results res ON res.report_id = r.id "
-            "LEFT JOIN jobs j ON j.id = (SELECT MAX(id) FROM jobs WHERE report_id = r.id) WHERE r.id = ?",
-            (report_id,),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT r.id, r.sha256, r.filename, r.size, r.submitted_at, j.state, j.error, j.finished_at, "
+                "res.template, res.issuer, res.year, res.pending, "
+                "(SELECT COUNT(*) FROM decisions d WHERE d.report_id = r.id) AS decisions "
+                "FROM reports r LEFT JOIN results res ON res.report_id = r.id "
+                "LEFT JOIN jobs j ON j.id = (SELECT MAX(id) FROM jobs WHERE report_id = r.id) WHERE r.id = ?",
+                (report_id,),
+            )
+            .fetchone()
+        )
         if row is None:
             raise NotFound(f"no report {report_id!r}")
         return _report_row(row)
 
-    def list_reports(self, *, issuer: str | None = None, year: int | None = None, template: str | None = None,
-                     has_review: bool | None = None, status: str | None = None, limit: int = 100,
-                     offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    def list_reports(
+        self,
+        *,
+        issuer: str | None = None,
+        year: int | None = None,
+        template: str | None = None,
+        has_review: bool | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
         where, params = [], []
         if issuer:
             where.append("res.issuer LIKE ? ESCAPE '\\'")
@@ -458,15 +502,19 @@ class Store:
             where.append("j.state = ?")
             params.append(status)
         clause = ("WHERE " + " AND ".join(where)) if where else ""
-        base = ("FROM reports r LEFT JOIN results res ON res.report_id = r.id "
-                "LEFT JOIN jobs j ON j.id = (SELECT MAX(id) FROM jobs WHERE report_id = r.id) " + clause)
+        base = (
+            "FROM reports r LEFT JOIN results res ON res.report_id = r.id "
+            "LEFT JOIN jobs j ON j.id = (SELECT MAX(id) FROM jobs WHERE report_id = r.id) " + clause
+        )
         conn = self._conn()
         total = conn.execute("SELECT COUNT(*) " + base, params).fetchone()[0]
         rows = conn.execute(
             "SELECT r.id, r.sha256, r.filename, r.size, r.submitted_at, j.state, j.error, j.finished_at, "
             "res.template, res.issuer, res.year, res.pending, "
             "(SELECT COUNT(*) FROM decisions d WHERE d.report_id = r.id) AS decisions "
-            + base + " ORDER BY r.submitted_at DESC, r.id LIMIT ? OFFSET ?", [*params, limit, offset],
+            + base
+            + " ORDER BY r.submitted_at DESC, r.id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         ).fetchall()
         return [_report_row(row) for row in rows], total
 
@@ -479,8 +527,7 @@ class Store:
         return Result.model_validate_json(row["result"]), row["text"]
 
     def decisions(self, report_id: str) -> list[Decision]:
-        rows = self._conn().execute("SELECT * FROM decisions WHERE report_id = ? ORDER BY id",
-                                    (report_id,)).fetchall()
+        rows = self._conn().execute("SELECT * FROM decisions WHERE report_id = ? ORDER BY id", (report_id,)).fetchall()
         return [_decision(row) for row in rows]
 
     def reviewed(self, report_id: str) -> tuple[Result, str]:
@@ -488,8 +535,9 @@ class Store:
         result, text = self.result(report_id)
         return apply_decisions(result, text, self.decisions(report_id)), text
 
-    def review_queue(self, *, limit: int = 50, offset: int = 0,
-                     report_id: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    def review_queue(
+        self, *, limit: int = 50, offset: int = 0, report_id: str | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
         """Fields waiting for a person across reports: least confident first, skipped ones last."""
         clause, params = ("WHERE q.report_id = ?", [report_id]) if report_id else ("", [])
         conn = self._conn()
@@ -497,23 +545,42 @@ class Store:
         rows = conn.execute(
             "SELECT q.report_id, q.key, q.value, q.confidence, q.source, q.reason, q.skipped, r.filename, "
             "res.issuer, res.year, res.template FROM review_queue q JOIN reports r ON r.id = q.report_id "
-            "JOIN results res ON res.report_id = q.report_id " + clause +
-            " ORDER BY q.skipped, q.confidence, r.submitted_at, q.report_id, q.key LIMIT ? OFFSET ?",
+            "JOIN results res ON res.report_id = q.report_id "
+            + clause
+            + " ORDER BY q.skipped, q.confidence, r.submitted_at, q.report_id, q.key LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
-        items = [{
-            "report": row["report_id"], "key": row["key"],
-            "value": json.loads(row["value"]) if row["value"] is not None else None,
-            "confidence": row["confidence"], "source": row["source"], "reason": row["reason"],
-            "skipped": bool(row["skipped"]), "filename": row["filename"], "issuer": row["issuer"],
-            "year": row["year"], "template": row["template"],
-        } for row in rows]
+        items = [
+            {
+                "report": row["report_id"],
+                "key": row["key"],
+                "value": json.loads(row["value"]) if row["value"] is not None else None,
+                "confidence": row["confidence"],
+                "source": row["source"],
+                "reason": row["reason"],
+                "skipped": bool(row["skipped"]),
+                "filename": row["filename"],
+                "issuer": row["issuer"],
+                "year": row["year"],
+                "template": row["template"],
+            }
+            for row in rows
+        ]
         return items, total
 
     # ------------------------------------------------------------------ decisions
 
-    def decide(self, report_id: str, key: str, action: Action, *, reviewer: str, value: Any = None,
-               evidence: tuple[int, int] | None = None, expected: Any = None) -> Result:
+    def decide(
+        self,
+        report_id: str,
+        key: str,
+        action: Action,
+        *,
+        reviewer: str,
+        value: Any = None,
+        evidence: tuple[int, int] | None = None,
+        expected: Any = None,
+    ) -> Result:
         """Record one decision and return the reviewed result.
 
         ``expected`` (accept only) guards against accepting a value that changed since the reviewer saw it.
@@ -533,8 +600,14 @@ class Store:
                     raise NotFound(f"no report {report_id!r}")
                 raise Conflict(f"report {report_id} has no result yet ({self._state(conn, report_id)})")
             result, text = Result.model_validate_json(row["result"]), row["text"]
-            before = apply_decisions(result, text, [_decision(r) for r in conn.execute(
-                "SELECT * FROM decisions WHERE report_id = ? ORDER BY id", (report_id,))])
+            before = apply_decisions(
+                result,
+                text,
+                [
+                    _decision(r)
+                    for r in conn.execute("SELECT * FROM decisions WHERE report_id = ? ORDER BY id", (report_id,))
+                ],
+            )
             current = before.fields.get(key)
             stored_value: Any = None
             if action == "accept":
@@ -554,24 +627,35 @@ class Store:
                     if value is None:
                         raise Invalid("evidence makes no sense for removing a value")
                     if not 0 <= start < end <= len(text):
-                        raise Invalid(f"evidence must satisfy 0 <= start < end <= {len(text)} "
-                                      f"(the text length), got {start}..{end}")
+                        raise Invalid(
+                            f"evidence must satisfy 0 <= start < end <= {len(text)} "
+                            f"(the text length), got {start}..{end}"
+                        )
             if action != "correct" and evidence is not None:
                 raise Invalid("evidence is only given with correct")
             conn.execute(
                 "INSERT INTO decisions (report_id, key, action, value, evidence_start, evidence_end, previous, "
                 "reviewer, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (report_id, key, action, json.dumps(stored_value, ensure_ascii=False),
-                 evidence[0] if evidence else None, evidence[1] if evidence else None,
-                 json.dumps(current.value if current else None, ensure_ascii=False), reviewer, now()),
+                (
+                    report_id,
+                    key,
+                    action,
+                    json.dumps(stored_value, ensure_ascii=False),
+                    evidence[0] if evidence else None,
+                    evidence[1] if evidence else None,
+                    json.dumps(current.value if current else None, ensure_ascii=False),
+                    reviewer,
+                    now(),
+                ),
             )
             return self._refresh(conn, report_id)
 
     def _refresh(self, conn: sqlite3.Connection, report_id: str) -> Result:
         """Rebuild a report's queue rows and pending count from its reviewed result."""
         row = conn.execute("SELECT result, text FROM results WHERE report_id = ?", (report_id,)).fetchone()
-        decisions = [_decision(r) for r in conn.execute(
-            "SELECT * FROM decisions WHERE report_id = ? ORDER BY id", (report_id,))]
+        decisions = [
+            _decision(r) for r in conn.execute("SELECT * FROM decisions WHERE report_id = ? ORDER BY id", (report_id,))
+        ]
         reviewed = apply_decisions(Result.model_validate_json(row["result"]), row["text"], decisions)
         _, skipped = effective_decisions(decisions)
         items = pending_items(reviewed)
@@ -579,13 +663,23 @@ class Store:
         conn.executemany(
             "INSERT INTO review_queue (report_id, key, value, confidence, source, reason, skipped) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(report_id, key, json.dumps(field.value, ensure_ascii=False) if field else None,
-              field.confidence if field else 0.0, field.source if field else None, reason,
-              int(key in skipped)) for key, field, reason in items],
+            [
+                (
+                    report_id,
+                    key,
+                    json.dumps(field.value, ensure_ascii=False) if field else None,
+                    field.confidence if field else 0.0,
+                    field.source if field else None,
+                    reason,
+                    int(key in skipped),
+                )
+                for key, field, reason in items
+            ],
         )
-        conn.execute("UPDATE results SET pending = ?, issuer = ?, year = ?, template = ? WHERE report_id = ?",
-                     (len(items), _plain(reviewed, "meta.issuer"), _plain(reviewed, "meta.year"),
-                      reviewed.template, report_id))
+        conn.execute(
+            "UPDATE results SET pending = ?, issuer = ?, year = ?, template = ? WHERE report_id = ?",
+            (len(items), _plain(reviewed, "meta.issuer"), _plain(reviewed, "meta.year"), reviewed.template, report_id),
+        )
         return reviewed
 
     # ------------------------------------------------------------------ gold export
@@ -601,10 +695,15 @@ class Store:
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        rows = self._conn().execute(
-            "SELECT r.id, r.filename FROM reports r JOIN results res ON res.report_id = r.id "
-            "WHERE res.pending = 0 AND EXISTS (SELECT 1 FROM decisions d WHERE d.report_id = r.id "
-            "AND d.action IN ('accept', 'correct')) ORDER BY r.submitted_at, r.id").fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT r.id, r.filename FROM reports r JOIN results res ON res.report_id = r.id "
+                "WHERE res.pending = 0 AND EXISTS (SELECT 1 FROM decisions d WHERE d.report_id = r.id "
+                "AND d.action IN ('accept', 'correct')) ORDER BY r.submitted_at, r.id"
+            )
+            .fetchall()
+        )
         written: list[Path] = []
         used: set[str] = set()
         for row in rows:
@@ -638,19 +737,35 @@ def _plain(result: Result, key: str) -> Any:
 
 def _report_row(row: sqlite3.Row) -> dict[str, Any]:
     return {
-        "id": row["id"], "sha256": row["sha256"], "filename": row["filename"], "size": row["size"],
-        "submitted_at": row["submitted_at"], "status": row["state"] or "queued", "error": row["error"],
-        "finished_at": row["finished_at"], "template": row["template"], "issuer": row["issuer"],
-        "year": row["year"], "pending_review": row["pending"], "decisions": row["decisions"],
+        "id": row["id"],
+        "sha256": row["sha256"],
+        "filename": row["filename"],
+        "size": row["size"],
+        "submitted_at": row["submitted_at"],
+        "status": row["state"] or "queued",
+        "error": row["error"],
+        "finished_at": row["finished_at"],
+        "template": row["template"],
+        "issuer": row["issuer"],
+        "year": row["year"],
+        "pending_review": row["pending"],
+        "decisions": row["decisions"],
     }
 
 
 def _decision(row: sqlite3.Row) -> Decision:
     evidence = (row["evidence_start"], row["evidence_end"]) if row["evidence_start"] is not None else None
-    return Decision(row["id"], row["report_id"], row["key"], row["action"],
-                    json.loads(row["value"]) if row["value"] is not None else None, evidence,
-                    json.loads(row["previous"]) if row["previous"] is not None else None,
-                    row["reviewer"], row["decided_at"])
+    return Decision(
+        row["id"],
+        row["report_id"],
+        row["key"],
+        row["action"],
+        json.loads(row["value"]) if row["value"] is not None else None,
+        evidence,
+        json.loads(row["previous"]) if row["previous"] is not None else None,
+        row["reviewer"],
+        row["decided_at"],
+    )
 
 
 def _gold_name(filename: str | None, report_id: str, used: set[str]) -> str:

@@ -58,9 +58,24 @@ def gemma_server(python: str, log: Path) -> Iterator[str]:
     port = free_port()
     with log.open("w") as out:
         process = subprocess.Popen(
-            [python, "-c", LAUNCH, "--model", gguf, "--host", "127.0.0.1", "--port", str(port),
-             "--n_ctx", "8192", "--chat_format", "gemma"],
-            stdout=out, stderr=subprocess.STDOUT)
+            [
+                python,
+                "-c",
+                LAUNCH,
+                "--model",
+                gguf,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "8192",
+                "--chat_format",
+                "gemma",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -76,8 +91,9 @@ def gemma_server(python: str, log: Path) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise LlamaFailed(f"llama server not up after {STARTUP_SECONDS}s:\n"
-                                  f"{log.read_text(errors='replace')[-2000:]}")
+                raise LlamaFailed(
+                    f"llama server not up after {STARTUP_SECONDS}s:\n{log.read_text(errors='replace')[-2000:]}"
+                )
             time.sleep(0.5)
         yield base_url
     finally:

@@ -27,11 +27,11 @@ class Reply:
     """One scripted response."""
 
     status: int = 200
-    arguments: str | None = None          # the JSON text the model "wrote"
+    arguments: str | None = None  # the JSON text the model "wrote"
     finish_reason: str = "stop"
     headers: dict[str, str] = field(default_factory=dict)
     error: str = ""
-    hang: float = 0.0                     # seconds to stall before answering (or until the stub stops)
+    hang: float = 0.0  # seconds to stall before answering (or until the stub stops)
     completion_tokens: int | None = None  # reported usage (default: half the answer's characters)
 
     @classmethod
@@ -65,8 +65,7 @@ class OpenAIStub:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -142,8 +141,9 @@ def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
     tools = request.get("tools") or []
     if tools:
         name = tools[0]["function"]["name"]
-        message["tool_calls"] = [{"id": "call_1", "type": "function",
-                                  "function": {"name": name, "arguments": arguments}}]
+        message["tool_calls"] = [
+            {"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}
+        ]
     else:
         message["content"] = arguments
     prompt_tokens = sum(len(str(m.get("content") or "")) for m in request.get("messages", [])) // 2
@@ -154,8 +154,11 @@ def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "created": int(time.time()),
         "model": request.get("model", "stub"),
         "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion,
-                  "total_tokens": prompt_tokens + completion},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion,
+            "total_tokens": prompt_tokens + completion,
+        },
     }
 
 
@@ -181,7 +184,7 @@ def hallucinating(request: dict[str, Any]) -> Reply:
     for n, key in enumerate(asked_keys(request)):
         if n % 2 == 0 and numbers:
             number = numbers[n // 2 % len(numbers)]
-            quote = text[max(0, number.start() - 8):number.end() + 2]
+            quote = text[max(0, number.start() - 8) : number.end() + 2]
             items.append({"key": key, "value": int(number.group()), "quote": quote})
         else:
             items.append({"key": key, "value": 987654, "quote": text[:24] or "无"})

@@ -53,8 +53,13 @@ def submit_file(client: httpx.Client, path: Path, data: bytes | None = None) -> 
 
 def test_openapi_schema_describes_the_service(client: httpx.Client) -> None:
     schema = client.get("/openapi.json").json()
-    assert {"/reports", "/reports/{report_id}", "/reports/{report_id}/export", "/review",
-            "/review/{report_id}/{key}"} <= set(schema["paths"])
+    assert {
+        "/reports",
+        "/reports/{report_id}",
+        "/reports/{report_id}/export",
+        "/review",
+        "/review/{report_id}/{key}",
+    } <= set(schema["paths"])
     body = schema["paths"]["/reports"]["post"]["requestBody"]["content"]
     assert {"application/json", "multipart/form-data"} <= set(body)
 
@@ -133,8 +138,9 @@ def test_writes_need_the_token_and_reads_do_not(server: tuple[str, Path]) -> Non
             response = anonymous.post("/reports", json={"text": "x", "filename": "x.txt"}, headers=headers)
             assert response.status_code == 401 and "token" in response.json()["detail"]
             assert response.headers["www-authenticate"] == "Bearer"
-            response = anonymous.post("/review/abc/review.total", json={"action": "skip", "reviewer": "x"},
-                                      headers=headers)
+            response = anonymous.post(
+                "/review/abc/review.total", json={"action": "skip", "reviewer": "x"}, headers=headers
+            )
             assert response.status_code == 401
         assert anonymous.get("/reports").status_code == 200
         assert anonymous.get("/review").status_code == 200
@@ -157,17 +163,27 @@ BAD_SUBMISSIONS = [
     ("binary upload", {"files": {"file": ("a.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)}}, 415, "binary"),
     ("empty upload", {"files": {"file": ("a.txt", b"")}}, 400, "empty"),
     ("other content type", {"content": b"hello", "headers": {"Content-Type": "text/plain"}}, 415, "multipart"),
-    ("broken multipart", {"content": b"--xyz\r\ngarbage", "headers": {
-        "Content-Type": "multipart/form-data; boundary=xyz"}}, 400, "file"),
-    ("multipart without boundary", {"content": b"abc", "headers": {
-        "Content-Type": "multipart/form-data"}}, 400, "boundary"),
+    (
+        "broken multipart",
+        {"content": b"--xyz\r\ngarbage", "headers": {"Content-Type": "multipart/form-data; boundary=xyz"}},
+        400,
+        "file",
+    ),
+    (
+        "multipart without boundary",
+        {"content": b"abc", "headers": {"Content-Type": "multipart/form-data"}},
+        400,
+        "boundary",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "request_kwargs", "status", "says"), BAD_SUBMISSIONS,
-                         ids=[b[0] for b in BAD_SUBMISSIONS])
-def test_bad_submissions_get_a_clear_4xx(client: httpx.Client, name: str, request_kwargs: dict, status: int,
-                                         says: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "request_kwargs", "status", "says"), BAD_SUBMISSIONS, ids=[b[0] for b in BAD_SUBMISSIONS]
+)
+def test_bad_submissions_get_a_clear_4xx(
+    client: httpx.Client, name: str, request_kwargs: dict, status: int, says: str
+) -> None:
     response = client.post("/reports", **request_kwargs)
     assert response.status_code == status, response.text
     assert says.lower() in response.json()["detail"].lower()
@@ -192,12 +208,24 @@ def test_bad_review_requests_get_a_clear_4xx(client: httpx.Client) -> None:
         (f"{url}/meta.year", {"json": {"action": "approve", "reviewer": "ann"}}, 422, "action"),
         (f"{url}/meta.year", {"json": {"action": "accept"}}, 422, "reviewer"),
         (f"{url}/meta.year", {"json": {"action": "correct", "reviewer": "ann"}}, 422, "needs a value"),
-        (f"{url}/meta.year", {"json": {"action": "correct", "value": "2022", "reviewer": "ann"}}, 422,
-         "expected an integer"),
-        (f"{url}/meta.year", {"json": {"action": "correct", "value": 2022, "reviewer": "ann",
-                                        "evidence": {"start": 5, "end": 10 ** 7}}}, 422, "text length"),
-        (f"{url}/meta.year", {"json": {"action": "correct", "value": 2022, "reviewer": "ann",
-                                        "evidence": {"start": -1, "end": 3}}}, 422, "start"),
+        (
+            f"{url}/meta.year",
+            {"json": {"action": "correct", "value": "2022", "reviewer": "ann"}},
+            422,
+            "expected an integer",
+        ),
+        (
+            f"{url}/meta.year",
+            {"json": {"action": "correct", "value": 2022, "reviewer": "ann", "evidence": {"start": 5, "end": 10**7}}},
+            422,
+            "text length",
+        ),
+        (
+            f"{url}/meta.year",
+            {"json": {"action": "correct", "value": 2022, "reviewer": "ann", "evidence": {"start": -1, "end": 3}}},
+            422,
+            "start",
+        ),
         (f"{url}/meta.year", {"json": {"action": "accept", "value": 1999, "reviewer": "ann"}}, 409, "now 2022"),
         (f"{url}/meta.year", {"content": b"{not json", "headers": JSON}, 400, "json"),
     ]
@@ -241,7 +269,8 @@ def test_review_queue_decisions_checks_and_export(client: httpx.Client, server: 
     assert confidences == sorted(confidences)
     everywhere = client.get("/review", params={"limit": 1000}).json()["items"]
     assert [i["confidence"] for i in everywhere if not i["skipped"]] == sorted(
-        i["confidence"] for i in everywhere if not i["skipped"])
+        i["confidence"] for i in everywhere if not i["skipped"]
+    )
 
     # pick an identity that passes and one of its values; a wrong correction must make it fail
     check = next(c for c in result.checks if c.status == "pass")
@@ -250,19 +279,24 @@ def test_review_queue_decisions_checks_and_export(client: httpx.Client, server: 
     accepted = next(key for key in result.fields if key not in check.keys)
     skipped = queue["items"][0]["key"]
 
-    response = client.post(f"/review/{report_id}/{accepted}",
-                           json={"action": "accept", "reviewer": "ann", "value": result.fields[accepted].value})
+    response = client.post(
+        f"/review/{report_id}/{accepted}",
+        json={"action": "accept", "reviewer": "ann", "value": result.fields[accepted].value},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["field"]["review"] is False and response.json()["field"]["confidence"] == 1.0
 
-    response = client.post(f"/review/{report_id}/{target}",
-                           json={"action": "correct", "value": old + 1, "reviewer": "bob",
-                                 "evidence": {"start": 0, "end": 4}})
+    response = client.post(
+        f"/review/{report_id}/{target}",
+        json={"action": "correct", "value": old + 1, "reviewer": "bob", "evidence": {"start": 0, "end": 4}},
+    )
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["field"]["value"] == old + 1 and answer["field"]["source"] == "human"
-    assert answer["field"]["evidence"]["quote"] == client.get(
-        f"/reports/{report_id}", params={"include_text": True}).json()["result"]["text"][:4]
+    assert (
+        answer["field"]["evidence"]["quote"]
+        == client.get(f"/reports/{report_id}", params={"include_text": True}).json()["result"]["text"][:4]
+    )
     assert any(c["id"] == check.id and c["status"] == "fail" for c in answer["checks"])
 
     response = client.post(f"/review/{report_id}/{skipped}", json={"action": "skip", "reviewer": "ann"})
@@ -281,17 +315,23 @@ def test_review_queue_decisions_checks_and_export(client: httpx.Client, server: 
 
     decisions = client.get(f"/reports/{report_id}/decisions").json()["decisions"]
     assert [(d["key"], d["action"], d["reviewer"]) for d in decisions] == [
-        (accepted, "accept", "ann"), (target, "correct", "bob"), (skipped, "skip", "ann")]
+        (accepted, "accept", "ann"),
+        (target, "correct", "bob"),
+        (skipped, "skip", "ann"),
+    ]
     with sqlite3.connect(server[1] / DB_NAME) as db:
-        rows = db.execute("SELECT key, action, reviewer, decided_at FROM decisions WHERE report_id = ?",
-                          (report_id,)).fetchall()
+        rows = db.execute(
+            "SELECT key, action, reviewer, decided_at FROM decisions WHERE report_id = ?", (report_id,)
+        ).fetchall()
     assert len(rows) == 3 and all(row[3] for row in rows)
 
 
 def test_report_text_is_rendered_inert(client: httpx.Client) -> None:
     text = (SEEDS / "erdao-district-2017.txt").read_text(encoding="utf-8")
-    evil = ('<script>window.__pwned = 1</script>\n<img src=x onerror="window.__pwned = 2">\n'
-            "<a href=\"javascript:alert(1)\" onclick='alert(1)'>x</a>\n" + text)
+    evil = (
+        '<script>window.__pwned = 1</script>\n<img src=x onerror="window.__pwned = 2">\n'
+        "<a href=\"javascript:alert(1)\" onclick='alert(1)'>x</a>\n" + text
+    )
     report_id = client.post("/reports", json={"text": evil, "filename": "<script>x</script>.txt"}).json()["id"]
     assert wait_done(client, report_id)["status"] == "done"
     for path, headers in ((f"/reports/{report_id}/view", {}), ("/review", {"Accept": "text/html"})):
@@ -299,7 +339,7 @@ def test_report_text_is_rendered_inert(client: httpx.Client) -> None:
         assert page.status_code == 200
         html = page.text
         assert "<script>window" not in html and "<script>x" not in html
-        assert "<img src=x" not in html and "onerror=\"window" not in html and "<a href=\"javascript" not in html
+        assert "<img src=x" not in html and 'onerror="window' not in html and '<a href="javascript' not in html
         assert "script-src 'self'" in page.headers["content-security-policy"]
     view = client.get(f"/reports/{report_id}/view").text
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in view
@@ -323,12 +363,10 @@ def test_pages_render(client: httpx.Client) -> None:
 
 def test_restart_resumes_queued_jobs(tmp_path: Path) -> None:
     names = ["erdao-district-2017.txt", "dingyuan-county-2017.txt", "anshan-hitech-2018.txt"]
-    with running(create_app(tmp_path, workers=0, token=TOKEN)) as base, \
-            httpx.Client(base_url=base, headers=AUTH) as c:
+    with running(create_app(tmp_path, workers=0, token=TOKEN)) as base, httpx.Client(base_url=base, headers=AUTH) as c:
         ids = [submit_file(c, SEEDS / name) for name in names]
         assert {c.get(f"/reports/{i}").json()["status"] for i in ids} == {"queued"}
-    with running(create_app(tmp_path, workers=2, token=TOKEN)) as base, \
-            httpx.Client(base_url=base, headers=AUTH) as c:
+    with running(create_app(tmp_path, workers=2, token=TOKEN)) as base, httpx.Client(base_url=base, headers=AUTH) as c:
         assert [wait_done(c, i)["status"] for i in ids] == ["done"] * 3
         assert c.get("/reports").json()["total"] == 3
 
@@ -336,9 +374,10 @@ def test_restart_resumes_queued_jobs(tmp_path: Path) -> None:
 def test_concurrent_submissions_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> None:
     base_text = (SEEDS / "erdao-district-2017.txt").read_text(encoding="utf-8")
     texts = [f"{base_text}\n（第{n}份）\n" for n in range(40)]
-    with running(create_app(tmp_path, workers=2, token=TOKEN)) as base, \
-            httpx.Client(base_url=base, headers=AUTH, timeout=60,
-                         limits=httpx.Limits(max_connections=16)) as c:
+    with (
+        running(create_app(tmp_path, workers=2, token=TOKEN)) as base,
+        httpx.Client(base_url=base, headers=AUTH, timeout=60, limits=httpx.Limits(max_connections=16)) as c,
+    ):
 
         def post(n: int) -> tuple[int, str]:
             response = c.post("/reports", json={"text": texts[n % 40], "filename": f"r{n % 40}.txt"})

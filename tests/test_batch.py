@@ -51,8 +51,13 @@ def test_batch_writes_one_line_per_report_and_survives_bad_files(tmp_path: Path)
     failures = run_batch(reports, out, None, con)
     assert failures == 2
     records = {r["file"]: r for r in lines(out)}
-    assert set(records) == {"empty.txt", "erdao-district-2017.txt", "picture.htm", "pingtan-2022-page.html",
-                            "shuyang-county-2025.md"}
+    assert set(records) == {
+        "empty.txt",
+        "erdao-district-2017.txt",
+        "picture.htm",
+        "pingtan-2022-page.html",
+        "shuyang-county-2025.md",
+    }
     assert records["empty.txt"]["error"].startswith("empty:")
     assert records["picture.htm"]["error"].startswith("binary:")
     good = records["pingtan-2022-page.html"]
@@ -117,8 +122,13 @@ def test_concurrency_must_be_positive(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- with the model, over HTTP
 
-LLM_REPORTS = [SEEDS / "anshan-hitech-2018.txt", SEEDS / "erdao-district-2017.txt",
-               SEEDS / "dingyuan-county-2017.txt", CORPUS / "pingtan-2013.txt", CORPUS / "pingtan-2022.txt"]
+LLM_REPORTS = [
+    SEEDS / "anshan-hitech-2018.txt",
+    SEEDS / "erdao-district-2017.txt",
+    SEEDS / "dingyuan-county-2017.txt",
+    CORPUS / "pingtan-2013.txt",
+    CORPUS / "pingtan-2022.txt",
+]
 
 
 class SlowModel:
@@ -154,13 +164,22 @@ def model_dir(tmp_path: Path) -> Path:
 
 
 def assistant(stub: OpenAIStub, cache: Path) -> LlmAssistant:
-    return from_env({"NIANBAO_MODEL": "stub-model", "OPENAI_BASE_URL": stub.base_url,
-                     "NIANBAO_LLM_CACHE": str(cache), "NIANBAO_LLM_TIMEOUT": "5"})
+    return from_env(
+        {
+            "NIANBAO_MODEL": "stub-model",
+            "OPENAI_BASE_URL": stub.base_url,
+            "NIANBAO_LLM_CACHE": str(cache),
+            "NIANBAO_LLM_TIMEOUT": "5",
+        }
+    )
 
 
 def summary(text: str) -> dict[str, int]:
-    match = re.search(r"model: ([\d,]+) prompt \+ ([\d,]+) completion tokens(?: \(~[\d,]+ per report\))?, "
-                      r"(\d+) calls, (\d+) cache hits, (\d+) model errors", text)
+    match = re.search(
+        r"model: ([\d,]+) prompt \+ ([\d,]+) completion tokens(?: \(~[\d,]+ per report\))?, "
+        r"(\d+) calls, (\d+) cache hits, (\d+) model errors",
+        text,
+    )
     assert match, text
     names = ("prompt_tokens", "completion_tokens", "calls", "cache_hits", "errors")
     return {name: int(value.replace(",", "")) for name, value in zip(names, match.groups(), strict=True)}
@@ -173,7 +192,8 @@ def sums(records: list[dict]) -> dict[str, int]:
 
 
 def test_llm_batch_runs_reports_concurrently_counts_tokens_and_resumes_without_calls(
-        tmp_path: Path, model_dir: Path) -> None:
+    tmp_path: Path, model_dir: Path
+) -> None:
     out = tmp_path / "results.jsonl"
     slow = SlowModel()
     with OpenAIStub() as stub:

@@ -8,13 +8,27 @@ from service.checks import identities_for, identity_violations, keys_in_failed, 
 from service.schema import FIELD_TYPES, Check
 
 # Table 三 rows in FIELDS.md order, written out here rather than taken from the module under test.
-OUTCOMES_COMMON = ["granted", "partial",
-                   *(f"refused_reason.{r}" for r in ("state_secret", "prohibited_by_law", "security_stability",
-                                                    "third_party_rights", "internal_affairs", "process_info",
-                                                    "enforcement_files", "query_matters")),
-                   "not_held", "needs_creation", "unclear",
-                   *(f"not_processed.{r}" for r in ("complaint", "duplicate", "publication", "excessive",
-                                                   "confirmation"))]
+OUTCOMES_COMMON = [
+    "granted",
+    "partial",
+    *(
+        f"refused_reason.{r}"
+        for r in (
+            "state_secret",
+            "prohibited_by_law",
+            "security_stability",
+            "third_party_rights",
+            "internal_affairs",
+            "process_info",
+            "enforcement_files",
+            "query_matters",
+        )
+    ),
+    "not_held",
+    "needs_creation",
+    "unclear",
+    *(f"not_processed.{r}" for r in ("complaint", "duplicate", "publication", "excessive", "confirmation")),
+]
 OUTCOMES = {
     "gb2021": [*OUTCOMES_COMMON, "other_handling.no_correction", "other_handling.unpaid", "other_handling.other"],
     "gb2019": [*OUTCOMES_COMMON, "other_handling.total"],
@@ -33,8 +47,7 @@ def status(values: dict, template: str | None, check_id: str) -> str:
 
 def test_table_three_rows_follow_the_catalogue() -> None:
     for template, outcomes in OUTCOMES.items():
-        assert list(t3_rows(template)) == ["received", "carried_over", *outcomes, "processed_total",
-                                           "carried_forward"]
+        assert list(t3_rows(template)) == ["received", "carried_over", *outcomes, "processed_total", "carried_forward"]
 
 
 def test_every_identity_uses_known_keys_and_ids_are_unique() -> None:
@@ -59,8 +72,12 @@ def test_identity_families_per_template() -> None:
 
 
 def test_t3_balance() -> None:
-    base = {"requests.received": 74, "requests.carried_over": 1, "requests.processed_total": 75,
-            "requests.carried_forward": 0}
+    base = {
+        "requests.received": 74,
+        "requests.carried_over": 1,
+        "requests.processed_total": 75,
+        "requests.carried_forward": 0,
+    }
     assert status(base, "gb2021", "T3-balance[总计]") == "pass"
     assert status({**base, "requests.carried_forward": 2}, "gb2021", "T3-balance[总计]") == "fail"
     skipped = dict(base)
@@ -135,21 +152,45 @@ def test_t4_blocks(block: str) -> None:
 
 
 LEGACY_CASES = [
-    ("L-channels", "requests.received",
-     {f"requests.channel.{c}": v for c, v in zip(("in_person", "fax", "online", "letter", "other"),
-                                                 [19, 0, 3, 1, 0], strict=True)}),
+    (
+        "L-channels",
+        "requests.received",
+        {
+            f"requests.channel.{c}": v
+            for c, v in zip(("in_person", "fax", "online", "letter", "other"), [19, 0, 3, 1, 0], strict=True)
+        },
+    ),
     ("L-completed", "requests.completed", {"requests.completed_on_time": 21, "requests.completed_extended": 1}),
-    ("L-answers", "requests.answered",
-     {f"requests.{k}": v for k, v in zip(("already_public", "granted", "partial", "refused", "not_held",
-                                         "not_exist", "unclear", "other_route"), [0, 10, 0, 2, 5, 4, 1, 0],
-                                        strict=True)}),
-    ("L-refused", "requests.refused",
-     {f"requests.refused_reason.{k}": v for k, v in zip(("state_secret", "commercial_secret", "privacy",
-                                                        "security_stability", "not_gov_info", "other_law"),
-                                                       [0, 2, 0, 0, 0, 0], strict=True)}),
+    (
+        "L-answers",
+        "requests.answered",
+        {
+            f"requests.{k}": v
+            for k, v in zip(
+                ("already_public", "granted", "partial", "refused", "not_held", "not_exist", "unclear", "other_route"),
+                [0, 10, 0, 2, 5, 4, 1, 0],
+                strict=True,
+            )
+        },
+    ),
+    (
+        "L-refused",
+        "requests.refused",
+        {
+            f"requests.refused_reason.{k}": v
+            for k, v in zip(
+                ("state_secret", "commercial_secret", "privacy", "security_stability", "not_gov_info", "other_law"),
+                [0, 2, 0, 0, 0, 0],
+                strict=True,
+            )
+        },
+    ),
     ("L-review[review]", "review.total", {"review.upheld": 15, "review.corrected": 0, "review.other": 6}),
-    ("L-review[litigation]", "litigation.total",
-     {"litigation.upheld": 0, "litigation.corrected": 1, "litigation.other": 2}),
+    (
+        "L-review[litigation]",
+        "litigation.total",
+        {"litigation.upheld": 0, "litigation.corrected": 1, "litigation.other": 2},
+    ),
     ("L-staff", "capacity.staff", {"capacity.staff_full_time": 3, "capacity.staff_part_time": 5}),
 ]
 
@@ -184,12 +225,23 @@ def test_non_numbers_are_absent() -> None:
 
 
 def test_helpers_list_only_failures() -> None:
-    values = {"review.total": 3, "review.upheld": 1, "review.corrected": 1, "review.other": 0,
-              "capacity.staff": 8, "capacity.staff_full_time": 3, "capacity.staff_part_time": 5}
+    values = {
+        "review.total": 3,
+        "review.upheld": 1,
+        "review.corrected": 1,
+        "review.other": 0,
+        "capacity.staff": 8,
+        "capacity.staff_full_time": 3,
+        "capacity.staff_part_time": 5,
+    }
     failed = identity_violations(values, "legacy")
     assert [c.id for c in failed] == ["L-review[review]"]
-    assert keys_in_failed(run_checks(values, "legacy")) == {"review.total", "review.upheld", "review.corrected",
-                                                            "review.other"}
+    assert keys_in_failed(run_checks(values, "legacy")) == {
+        "review.total",
+        "review.upheld",
+        "review.corrected",
+        "review.other",
+    }
 
 
 def test_a_waived_identity_is_skipped_with_its_reason() -> None:

@@ -21,9 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORT = SHARED / "corpus" / "pingtan-2022.txt"
 runner = CliRunner()
 
-CONSISTENT = ("某区2017年度政府信息公开工作报告\n统 计 指 标\n单位\n统计数\n（一）收到申请数\n件\n5\n"
-              "1.当面申请数\n件\n3\n2.传真申请数\n件\n0\n3.网络申请数\n件\n2\n4.信函申请数\n件\n0\n"
-              "5.其他形式申请数\n件\n0\n填表日期：2018年1月5日\n")
+CONSISTENT = (
+    "某区2017年度政府信息公开工作报告\n统 计 指 标\n单位\n统计数\n（一）收到申请数\n件\n5\n"
+    "1.当面申请数\n件\n3\n2.传真申请数\n件\n0\n3.网络申请数\n件\n2\n4.信函申请数\n件\n0\n"
+    "5.其他形式申请数\n件\n0\n填表日期：2018年1月5日\n"
+)
 INCONSISTENT = CONSISTENT.replace("件\n5\n", "件\n6\n")  # 3 + 0 + 2 + 0 + 0 channels for 6 requests
 
 
@@ -67,7 +69,7 @@ def test_extract_json_with_text() -> None:
     text = printed["text"]
     for field in printed["fields"].values():
         evidence = field["evidence"]
-        assert text[evidence["start"]:evidence["end"]] == evidence["quote"]
+        assert text[evidence["start"] : evidence["end"]] == evidence["quote"]
 
 
 def test_extract_several_files(tmp_path: Path) -> None:
@@ -145,12 +147,14 @@ def test_installed_command() -> None:
     command = ROOT / ".venv" / "bin" / "nianbao"
     if not command.exists():
         pytest.skip("console script not installed")
-    done = subprocess.run([str(command), "extract", str(REPORT), "--format", "json"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(command), "extract", str(REPORT), "--format", "json"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert Result.model_validate_json(done.stdout).report.id == "pingtan-2022"
-    missing = subprocess.run([str(command), "extract", "/nonexistent/report.txt"],
-                             capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [str(command), "extract", "/nonexistent/report.txt"], capture_output=True, text=True, timeout=60
+    )
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr and "Traceback" not in missing.stderr
 
@@ -173,8 +177,10 @@ def test_batch_exit_codes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output  # failed checks are results, not failures
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(line["report"] for line in lines) == ["bad", "good"]
-    assert {line["report"]: line["result"]["fields"]["requests.received"]["value"] for line in lines} == \
-        {"bad": 6, "good": 5}
+    assert {line["report"]: line["result"]["fields"]["requests.received"]["value"] for line in lines} == {
+        "bad": 6,
+        "good": 5,
+    }
     assert len(table.read_text(encoding="utf-8").splitlines()) == 3  # header + two reports
 
     (reports / "empty.txt").write_bytes(b"")
@@ -195,8 +201,22 @@ def test_model_flags_reach_the_model_client_over_real_http(tmp_path: Path, monke
     report.write_text("某县2017年政府信息公开工作年度报告\n全年共收到依申请公开信息3件。\n", encoding="utf-8")
     with OpenAIStub() as stub:
         stub.queue(*[Reply.items()] * 4)
-        result = runner.invoke(app, ["--model", "flag-model", "--base-url", stub.base_url, "--llm-mode", "json",
-                                     "extract", str(report), "--format", "json", "--llm"])
+        result = runner.invoke(
+            app,
+            [
+                "--model",
+                "flag-model",
+                "--base-url",
+                stub.base_url,
+                "--llm-mode",
+                "json",
+                "extract",
+                str(report),
+                "--format",
+                "json",
+                "--llm",
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert stub.requests and all(request["model"] == "flag-model" for request in stub.requests)
     provenance = json.loads(result.stdout)["provenance"]

@@ -24,10 +24,8 @@ GOLD = {
     },
     "beta-2022": {
         "source": "beta-2022.md",
-        "text": "# 某县2022年政府信息公开工作年度报告\n\n本年新收政府信息公开申请数量 74 件。"
-                "收费 1.5 万元。\n",
-        "fields": {"meta.year": 2022, "meta.template": "gb2021", "requests.received": 74,
-                   "fees.collected": 1.5},
+        "text": "# 某县2022年政府信息公开工作年度报告\n\n本年新收政府信息公开申请数量 74 件。收费 1.5 万元。\n",
+        "fields": {"meta.year": 2022, "meta.template": "gb2021", "requests.received": 74, "fees.collected": 1.5},
     },
 }
 
@@ -48,12 +46,21 @@ def result_for(document, values: dict, review: bool = False) -> Result:
     """A Result whose fields quote the whole document (the harness does not inspect evidence)."""
     quote = document.text
     fields = {
-        key: FieldValue(value=value, confidence=0.9, review=review, source="table",
-                        evidence=Evidence(start=0, end=len(quote), quote=quote))
+        key: FieldValue(
+            value=value,
+            confidence=0.9,
+            review=review,
+            source="table",
+            evidence=Evidence(start=0, end=len(quote), quote=quote),
+        )
         for key, value in values.items()
     }
-    return Result(report=ReportInfo(id=document.id, sha256=document.sha256, chars=len(quote)),
-                  template=None, fields=fields, provenance=Provenance(extractor="fake"))
+    return Result(
+        report=ReportInfo(id=document.id, sha256=document.sha256, chars=len(quote)),
+        template=None,
+        fields=fields,
+        provenance=Provenance(extractor="fake"),
+    )
 
 
 def nothing(document) -> Result:
@@ -123,8 +130,11 @@ def test_wrong_and_spurious_fields_are_listed_with_values_and_evidence(dirs):
     assert "catch_rate 0.667 < --min-catch-rate 0.9" in output
     run_json = json.loads((dirs[2] / "eval.json").read_text(encoding="utf-8"))["runs"][0]
     problems = {(p["report"], p["key"]): p for p in run_json["problems"]}
-    assert set(problems) == {("alpha-2017", "review.total"), ("alpha-2017", "complaints.total"),
-                             ("beta-2022", "fees.collected")}
+    assert set(problems) == {
+        ("alpha-2017", "review.total"),
+        ("alpha-2017", "complaints.total"),
+        ("beta-2022", "fees.collected"),
+    }
     wrong = problems[("alpha-2017", "review.total")]
     assert (wrong["outcome"], wrong["predicted"], wrong["gold"], wrong["review"]) == ("wrong", 4, 3, True)
     assert "行政复议3件" in wrong["quote"]
@@ -219,8 +229,9 @@ def test_json_flag_prints_parseable_json(dirs):
 def test_compare_llm_runs_both_side_by_side(dirs, monkeypatch):
     model = object()
     monkeypatch.setattr("eval.harness._build_llm", lambda: model)  # no model server in quick tests
-    code, output = run(args(dirs, "--compare-llm", "--min-f1", "0.9"),
-                       factory=lambda llm: echo if llm is model else nothing)
+    code, output = run(
+        args(dirs, "--compare-llm", "--min-f1", "0.9"), factory=lambda llm: echo if llm is model else nothing
+    )
     assert code == 0  # the threshold applies to the model run
     document = json.loads((dirs[2] / "eval.json").read_text(encoding="utf-8"))
     assert [r["label"] for r in document["runs"]] == ["rules", "llm"]

@@ -75,10 +75,24 @@ def test_hallucinations_cost_no_auto_accept_precision(gold_subset: Path, stub: O
             result = extract(document, llm)  # type: ignore[arg-type]
             results["rules" if llm is None else "llm"][result.report.id] = result
             return result
+
         return run
 
-    code = main(["--gold", str(gold_subset), "--reports", str(SEEDS), "--reports", str(CORPUS),
-                 "--compare-llm", "--out", str(out)], console=console, extractor_factory=factory)
+    code = main(
+        [
+            "--gold",
+            str(gold_subset),
+            "--reports",
+            str(SEEDS),
+            "--reports",
+            str(CORPUS),
+            "--compare-llm",
+            "--out",
+            str(out),
+        ],
+        console=console,
+        extractor_factory=factory,
+    )
     assert code == 0
     printed = console.file.getvalue()
     assert "side by side" in printed and "[rules]" in printed and "[llm]" in printed
@@ -103,8 +117,9 @@ def test_hallucinations_cost_no_auto_accept_precision(gold_subset: Path, stub: O
     # ... because no new error is auto-accepted: every hallucination that got in is in review
     rules_problems, llm_problems = _problems(rules), _problems(llm)
     auto_errors = {k for k, p in llm_problems.items() if p["outcome"] in ("wrong", "spurious") and not p["review"]}
-    rules_auto_errors = {k for k, p in rules_problems.items()
-                         if p["outcome"] in ("wrong", "spurious") and not p["review"]}
+    rules_auto_errors = {
+        k for k, p in rules_problems.items() if p["outcome"] in ("wrong", "spurious") and not p["review"]
+    }
     assert auto_errors <= rules_auto_errors, sorted(auto_errors - rules_auto_errors)
     new = {k: p for k, p in llm_problems.items() if k not in rules_problems}
     assert new and all(p["outcome"] == "spurious" and p["review"] for p in new.values()), new
@@ -122,6 +137,9 @@ def test_hallucinations_cost_no_auto_accept_precision(gold_subset: Path, stub: O
     for report, rules_result in results["rules"].items():
         llm_result = results["llm"][report]
         assert llm_result.provenance.llm is not None and not llm_result.provenance.llm["errors"], report
-        unsettled = {key: value for key, value in _auto_accepted(rules_result).items()
-                     if _auto_accepted(llm_result).get(key, object()) != value}
+        unsettled = {
+            key: value
+            for key, value in _auto_accepted(rules_result).items()
+            if _auto_accepted(llm_result).get(key, object()) != value
+        }
         assert not unsettled, (report, unsettled)

@@ -139,8 +139,9 @@ def test_zero_denominators_are_none_not_errors():
     assert nothing_predicted.f1 == 0.0
     assert nothing_predicted.review_load is None
 
-    all_in_review_no_errors = summarize(score_report("r", {"review.total": 1},
-                                                     {"review.total": Predicted(1, review=True)}))
+    all_in_review_no_errors = summarize(
+        score_report("r", {"review.total": 1}, {"review.total": Predicted(1, review=True)})
+    )
     assert all_in_review_no_errors.auto_accept_precision is None  # nothing auto-accepted
     assert all_in_review_no_errors.catch_rate is None  # no errors to catch
     assert all_in_review_no_errors.review_load == 1.0
@@ -149,10 +150,15 @@ def test_zero_denominators_are_none_not_errors():
 
 
 def test_breakdowns_by_section_template_and_report():
-    a = score_report("a", {"meta.year": 2017, "review.total": 3},
-                     {"meta.year": Predicted(2017), "review.total": Predicted(2)}, "legacy")
-    b = score_report("b", {"requests.received": 74},
-                     {"requests.received": Predicted(74), "review.total": Predicted(0)}, "gb2021")
+    a = score_report(
+        "a",
+        {"meta.year": 2017, "review.total": 3},
+        {"meta.year": Predicted(2017), "review.total": Predicted(2)},
+        "legacy",
+    )
+    b = score_report(
+        "b", {"requests.received": 74}, {"requests.received": Predicted(74), "review.total": Predicted(0)}, "gb2021"
+    )
     board = scoreboard(a + b)
     assert board.overall.correct == 2 and board.overall.wrong == 1 and board.overall.spurious == 1
     assert list(board.by_section) == ["meta", "requests", "review"]  # catalogue order
@@ -174,10 +180,18 @@ def test_predictions_from_result_keeps_review_and_evidence():
         report=ReportInfo(id="r", sha256="0" * 64, chars=len(text)),
         template="legacy",
         fields={
-            "review.total": FieldValue(value=22, confidence=0.9, review=False, source="table",
-                                       evidence=Evidence(start=0, end=len(text), quote=text)),
+            "review.total": FieldValue(
+                value=22,
+                confidence=0.9,
+                review=False,
+                source="table",
+                evidence=Evidence(start=0, end=len(text), quote=text),
+            ),
             "capacity.staff": FieldValue(
-                value=2, confidence=0.5, review=True, source="derived",
+                value=2,
+                confidence=0.5,
+                review=True,
+                source="derived",
                 derived_from=["capacity.staff_full_time", "capacity.staff_part_time"],
             ),
         },

@@ -41,8 +41,10 @@ GB2021_ROWS: list[tuple[str, str]] = [
     ("not_processed.publication", "3.要求提供公开出版物 "),
     ("not_processed.excessive", "4.无正当理由大量反复申请 "),
     ("not_processed.confirmation", "5.要求行政机关确认或重新出具已获取信息 "),
-    ("other_handling.no_correction",
-     "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请 "),
+    (
+        "other_handling.no_correction",
+        "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请 ",
+    ),
     ("other_handling.unpaid", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请 "),
     ("other_handling.other", "3.其他 "),
     ("processed_total", "（七）总计 "),
@@ -53,22 +55,39 @@ GB2019_ROWS: list[tuple[str, str]] = [
     ("other_handling.total", "（六）其他处理"),
     *GB2021_ROWS[23:],
 ]
-T3_HEAD = ("三、收到和处理政府信息公开申请情况（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-           " 申请人情况 自然人 法人或其他组织 总计 商业企业 科研机构 社会公益组织 法律服务机构 其他 ")
+T3_HEAD = (
+    "三、收到和处理政府信息公开申请情况（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+    " 申请人情况 自然人 法人或其他组织 总计 商业企业 科研机构 社会公益组织 法律服务机构 其他 "
+)
 T4_HEADING = "四、政府信息公开行政复议、行政诉讼情况"
 
 # Natural persons: 12 new + 1 carried = 13 processed (5+2+1+3+1+1) + 0 carried forward.
 # Commercial firms: 3 new = 3 processed (2 granted + 1 not held).
 SMALL_TABLE = {
-    "natural_person": {"received": 12, "carried_over": 1, "granted": 5, "partial": 2,
-                       "refused_reason.process_info": 1, "not_held": 3, "unclear": 1,
-                       "other_handling.no_correction": 1, "processed_total": 13},
+    "natural_person": {
+        "received": 12,
+        "carried_over": 1,
+        "granted": 5,
+        "partial": 2,
+        "refused_reason.process_info": 1,
+        "not_held": 3,
+        "unclear": 1,
+        "other_handling.no_correction": 1,
+        "processed_total": 13,
+    },
     "commercial": {"received": 3, "granted": 2, "not_held": 1, "processed_total": 3},
 }
 # The pingtan-2019 figures: 23 new requests from natural persons, all processed.
 GB2019_TABLE = {
-    "natural_person": {"received": 23, "granted": 7, "partial": 1, "not_held": 7, "unclear": 5,
-                       "not_processed.duplicate": 3, "processed_total": 23},
+    "natural_person": {
+        "received": 23,
+        "granted": 7,
+        "partial": 1,
+        "not_held": 7,
+        "unclear": 5,
+        "not_processed.duplicate": 3,
+        "processed_total": 23,
+    },
 }
 
 
@@ -97,15 +116,19 @@ def expected_values(rows: list[tuple[str, str]], table: list[list[int]]) -> dict
 def glued_text(rows: list[tuple[str, str]], table: list[list[int]], printed: dict[int, str] | None = None) -> str:
     """Table 三 flattened as PDF conversion leaves it: each label followed by its row's digits, no spaces."""
     printed = printed or {}
-    body = "".join(label + printed.get(i, "".join(map(str, cells)))
-                   for i, ((_row, label), cells) in enumerate(zip(rows, table, strict=True)))
+    body = "".join(
+        label + printed.get(i, "".join(map(str, cells)))
+        for i, ((_row, label), cells) in enumerate(zip(rows, table, strict=True))
+    )
     return T3_HEAD + body + " " + T4_HEADING
 
 
 def pipe_text(rows: list[tuple[str, str]], table: list[list[int]], blank: set[tuple[int, int]] = frozenset()) -> str:
-    lines = ["三、收到和处理政府信息公开申请情况",
-             "| 申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "三、收到和处理政府信息公开申请情况",
+        "| 申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r, ((_row, label), cells) in enumerate(zip(rows, table, strict=True)):
         printed = ["" if (r, c) in blank else str(v) for c, v in enumerate(cells)]
         lines.append(f"| {label.strip()} | " + " | ".join(printed) + " |")
@@ -149,7 +172,7 @@ def test_flattened_table_three_with_glued_runs() -> None:
     assert single_values(findings) == expected_values(GB2021_ROWS, table)
     assert {f.how for f in findings.found} == {"table-identity"}
     for found in findings.found:
-        quote = document.text[found.start:found.end]
+        quote = document.text[found.start : found.end]
         row = GB2021_ROWS[found.extra["row"]]
         assert "".join(map(str, table[found.extra["row"]])) in quote
         label = re.sub(r"^.*\d[.．]", "", row[1].strip())  # the enumerator digit ends the previous run
@@ -162,7 +185,7 @@ def test_pipe_table_three_reads_the_same_values() -> None:
     findings = gb_tables.find_table_three(document, "gb2021")
     assert single_values(findings) == expected_values(GB2021_ROWS, table)
     received = by_key(findings)["requests.by_applicant.natural_person.received"][0]
-    assert document.text[received.start:received.end].endswith("| 12 | 3 | 0 | 0 | 0 | 0 | 15")
+    assert document.text[received.start : received.end].endswith("| 12 | 3 | 0 | 0 | 0 | 0 | 15")
 
 
 def test_pipe_table_blank_total_cell_is_absent_not_zero() -> None:
@@ -187,17 +210,26 @@ def test_runs_with_stray_spaces_gb2019() -> None:
     text = glued_text(GB2019_ROWS, table, printed)
     values = single_values(gb_tables.find_table_three(doc(text), "gb2019"))
 
-    assert [values[f"requests.by_applicant.{c}.received"] for c in COLUMNS] + [values["requests.received"]] \
-        == [23, 0, 0, 0, 0, 0, 23]
+    assert [values[f"requests.by_applicant.{c}.received"] for c in COLUMNS] + [values["requests.received"]] == [
+        23,
+        0,
+        0,
+        0,
+        0,
+        0,
+        23,
+    ]
     assert values == expected_values(GB2019_ROWS, table)
 
 
 AMBIGUOUS_TABLE = {"natural_person": {"received": 11, "granted": 11, "processed_total": 11}}
 # Each of the three non-zero rows prints as "110000011": (11,0,0,0,0,0,11) or (1,10,0,0,0,0,11). Reading
 # all three rows the same way satisfies every identity either way, so the text cannot tell them apart.
-AMBIGUOUS_CELLS = {f"requests.by_applicant.{column}.{row}": options
-                   for row in ("received", "granted", "processed_total")
-                   for column, options in (("natural_person", [1, 11]), ("commercial", [0, 10]))}
+AMBIGUOUS_CELLS = {
+    f"requests.by_applicant.{column}.{row}": options
+    for row in ("received", "granted", "processed_total")
+    for column, options in (("natural_person", [1, 11]), ("commercial", [0, 10]))
+}
 
 
 def ambiguous_document() -> Document:
@@ -259,17 +291,23 @@ def test_no_table_three_no_findings() -> None:
 
 # --------------------------------------------------------------------------- table 四
 
-T4_TEXT = (T4_HEADING + " 行政复议 行政诉讼 结果维持结果纠正其他结果尚未审结总计 未经复议直接起诉 复议后起诉 "
-           "结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计 {cells} "
-           "五、存在的主要问题及改进情况 2023年，我区将继续改进。")
-T4_KEYS = [f"{block}.{cell}" for block in ("review", "litigation.direct", "litigation.after_review")
-           for cell in ("upheld", "corrected", "other", "pending", "total")]
+T4_TEXT = (
+    T4_HEADING + " 行政复议 行政诉讼 结果维持结果纠正其他结果尚未审结总计 未经复议直接起诉 复议后起诉 "
+    "结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计 {cells} "
+    "五、存在的主要问题及改进情况 2023年，我区将继续改进。"
+)
+T4_KEYS = [
+    f"{block}.{cell}"
+    for block in ("review", "litigation.direct", "litigation.after_review")
+    for cell in ("upheld", "corrected", "other", "pending", "total")
+]
 # review: 0 upheld, 1 corrected, 1 other, 0 pending → 2; direct suits: 1 upheld → 1; after review: none
 T4_CELLS = [0, 1, 1, 0, 2, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]
 
 
-@pytest.mark.parametrize("printed", [" ".join(map(str, T4_CELLS)), "".join(map(str, T4_CELLS))],
-                         ids=["15-numbers", "one-run"])
+@pytest.mark.parametrize(
+    "printed", [" ".join(map(str, T4_CELLS)), "".join(map(str, T4_CELLS))], ids=["15-numbers", "one-run"]
+)
 def test_table_four(printed: str) -> None:
     findings = gb_tables.find_table_four(doc(T4_TEXT.format(cells=printed)), "gb2021")
     assert single_values(findings) == dict(zip(T4_KEYS, T4_CELLS, strict=True))
@@ -285,11 +323,13 @@ def test_table_four_run_with_a_two_digit_cell() -> None:
 
 # --------------------------------------------------------------------------- table 二
 
-T2_GB2021 = ("二、主动公开政府信息情况第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 "
-             "规章000行政规范性文件8855698第二十条第（五）项信息内容本年处理决定数量行政许可10690"
-             "第二十条第（六）项信息内容本年处理决定数量行政处罚2113行政强制0"
-             "第二十条第（八）项信息内容本年收费金额（单位：万元）行政事业性收费9116.36 "
-             "三、收到和处理政府信息公开申请情况")
+T2_GB2021 = (
+    "二、主动公开政府信息情况第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 "
+    "规章000行政规范性文件8855698第二十条第（五）项信息内容本年处理决定数量行政许可10690"
+    "第二十条第（六）项信息内容本年处理决定数量行政处罚2113行政强制0"
+    "第二十条第（八）项信息内容本年收费金额（单位：万元）行政事业性收费9116.36 "
+    "三、收到和处理政府信息公开申请情况"
+)
 
 
 def test_table_two_single_cell_rows() -> None:
@@ -303,7 +343,7 @@ def test_table_two_single_cell_rows() -> None:
     # "规章000": three cells and three digits, one split only
     assert [values[f"active.rules.{c}"] for c in ("issued", "repealed", "in_force")] == [0, 0, 0]
     licensing = by_key(findings)["active.licensing.decisions"][0]
-    assert T2_GB2021[licensing.start:licensing.end] == "行政许可10690"
+    assert T2_GB2021[licensing.start : licensing.end] == "行政许可10690"
 
 
 def test_glued_table_two_run_without_prose_is_unresolved() -> None:
@@ -314,7 +354,7 @@ def test_glued_table_two_run_without_prose_is_unresolved() -> None:
     assert item.keys == ["active.normative.issued", "active.normative.repealed", "active.normative.in_force"]
     assert [88, 55, 698] in item.candidates and [8, 855, 698] in item.candidates
     assert all("".join(map(str, c)) == "8855698" for c in item.candidates)
-    assert item.evidence.quote == document.text[item.evidence.start:item.evidence.end]
+    assert item.evidence.quote == document.text[item.evidence.start : item.evidence.end]
     assert "8855698" in item.evidence.quote and "8855698" in item.reason
 
 
@@ -336,13 +376,22 @@ def test_prose_that_leaves_several_splits_does_not_settle() -> None:
 
 
 def test_merged_colspan_cells_count_once() -> None:
-    text = "\n".join([
-        "二、主动公开政府信息情况", "第二十条第（一）项",
-        "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |", "|---|---|---|---|",
-        "| 规章 | 0 | 0 | 0 |", "| 规范性文件 | 13 | 0 | 55 |",
-        "| 第二十条第（五）项 | | | |", "| 信息内容 | 本年处理决定数量 | | |",
-        "| 行政许可 | 10690 | 10690 | 10690 |", "| 行政处罚 | 2113 | 2113 | 2113 |",
-        "| 行政强制 | 0 | 0 | 0 |", "三、收到和处理政府信息公开申请情况"])
+    text = "\n".join(
+        [
+            "二、主动公开政府信息情况",
+            "第二十条第（一）项",
+            "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |",
+            "|---|---|---|---|",
+            "| 规章 | 0 | 0 | 0 |",
+            "| 规范性文件 | 13 | 0 | 55 |",
+            "| 第二十条第（五）项 | | | |",
+            "| 信息内容 | 本年处理决定数量 | | |",
+            "| 行政许可 | 10690 | 10690 | 10690 |",
+            "| 行政处罚 | 2113 | 2113 | 2113 |",
+            "| 行政强制 | 0 | 0 | 0 |",
+            "三、收到和处理政府信息公开申请情况",
+        ]
+    )
     findings = gb_tables.find_table_two(doc(text, "report.md"), "gb2021")
     values = single_values(findings)
     assert values["active.licensing.decisions"] == 10690
@@ -353,9 +402,11 @@ def test_merged_colspan_cells_count_once() -> None:
     assert findings.warnings == []
 
 
-GB2019_T2 = ("第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量规章 0 0 0 "
-             "第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量行政许可 39 -6 181 行政处罚 264 －8 430 "
-             "第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购 {procurement}三、收到")
+GB2019_T2 = (
+    "第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量规章 0 0 0 "
+    "第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量行政许可 39 -6 181 行政处罚 264 －8 430 "
+    "第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购 {procurement}三、收到"
+)
 
 
 def test_procurement_amount_in_yuan_becomes_wan() -> None:
@@ -419,10 +470,11 @@ def test_html_table_three_with_blank_cells_and_blank_rows() -> None:
     """HTML tables leave empty cells empty and repeat merged label cells; a blank cell is absent, a row of
     blanks is still a row."""
     table = table_rows(GB2019_ROWS, GB2019_TABLE)
-    lines = ["三、收到和处理政府信息公开申请情况",
-             "| （本列数据的勾稽关系为：…） |" + " 申请人情况 |" * 7,
-             "| （本列数据的勾稽关系为：…） | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 "
-             "| 其他 | 总计 |"]
+    lines = [
+        "三、收到和处理政府信息公开申请情况",
+        "| （本列数据的勾稽关系为：…） |" + " 申请人情况 |" * 7,
+        "| （本列数据的勾稽关系为：…） | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |",
+    ]
     for (_row, label), cells in zip(GB2019_ROWS, table, strict=True):
         printed = ["" if value == 0 else str(value) for value in cells]
         lines.append(f"| 三、本年度办理结果 | {label.strip()} | " + " | ".join(printed) + " |")
@@ -433,21 +485,29 @@ def test_html_table_three_with_blank_cells_and_blank_rows() -> None:
 
 
 def test_table_two_merged_cells_follow_the_header_row() -> None:
-    text = ("第二十条第（一）项\n"
-            "| 信息内容 | 本年新制作数量 | 本年新公开数量 | 本年新公开数量 | 对外公开总数量 |\n"
-            "| 规章 | 13 | 13 | 13 | 524 |\n"
-            "| 信息内容 | 采购项目数量 | 采购项目数量 | 采购总金额 | 采购总金额 |\n"
-            "| 政府集中采购 | 6 | 6 | 251000元 | 251000元 |\n"
-            "三、收到和处理政府信息公开申请情况")
+    text = (
+        "第二十条第（一）项\n"
+        "| 信息内容 | 本年新制作数量 | 本年新公开数量 | 本年新公开数量 | 对外公开总数量 |\n"
+        "| 规章 | 13 | 13 | 13 | 524 |\n"
+        "| 信息内容 | 采购项目数量 | 采购项目数量 | 采购总金额 | 采购总金额 |\n"
+        "| 政府集中采购 | 6 | 6 | 251000元 | 251000元 |\n"
+        "三、收到和处理政府信息公开申请情况"
+    )
     got = single_values(gb_tables.find_table_two(doc(text), "gb2019"))
-    assert got == {"active.rules.new_made": 13, "active.rules.new_published": 13, "active.rules.total_published": 524,
-                   "active.procurement.items": 6, "active.procurement.amount": pytest.approx(25.1)}
+    assert got == {
+        "active.rules.new_made": 13,
+        "active.rules.new_published": 13,
+        "active.rules.total_published": 524,
+        "active.procurement.items": 6,
+        "active.procurement.amount": pytest.approx(25.1),
+    }
 
 
 def test_glued_row_with_a_negative_change_lists_its_readings() -> None:
     """行政处罚2648-18538: 上一年项目数量 2648, then 本年增/减 and 处理决定数量 glued after the minus sign."""
-    text = ("第二十条第（一）项 第二十条第（六）项 信息内容上一年项目数量本年增/减处理决定数量"
-            "行政处罚2648-18538 三、收到")
+    text = (
+        "第二十条第（一）项 第二十条第（六）项 信息内容上一年项目数量本年增/减处理决定数量行政处罚2648-18538 三、收到"
+    )
     findings = gb_tables.find_table_two(doc(text), "gb2019")
     assert findings.found == []
     [item] = findings.unresolved
@@ -457,7 +517,9 @@ def test_glued_row_with_a_negative_change_lists_its_readings() -> None:
 
 
 def test_pipe_row_missing_a_cell_is_unresolved_not_guessed() -> None:
-    text = ("第二十条第（一）项\n| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n| 规章 | 22 | 235 |\n"
-            "三、收到和处理政府信息公开申请情况")
+    text = (
+        "第二十条第（一）项\n| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n| 规章 | 22 | 235 |\n"
+        "三、收到和处理政府信息公开申请情况"
+    )
     findings = gb_tables.find_table_two(doc(text), "gb2021")
     assert findings.found == [] and findings.unresolved[0].keys[0] == "active.rules.issued"

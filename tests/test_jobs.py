@@ -39,7 +39,7 @@ def test_workers_extract_real_reports_and_record_bad_ones(tmp_path: Path) -> Non
     assert result.template == "gb2021" and result.fields
     for field in result.fields.values():  # evidence offsets refer to the stored text
         if field.evidence:
-            assert text[field.evidence.start:field.evidence.end] == field.evidence.quote
+            assert text[field.evidence.start : field.evidence.end] == field.evidence.quote
     store.close()
 
 

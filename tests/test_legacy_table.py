@@ -59,18 +59,39 @@ ONE_CELL_ROWS = [
     ("八、政府信息公开专项经费", "元", "25000"),
 ]
 ONE_CELL_EXPECTED = {
-    "active.total": 4156, "active.normative_docs": 11, "active.channels.website": 2841,
-    "active.channels.wechat": 751, "requests.received": 23, "requests.channel.in_person": 19,
-    "requests.channel.fax": 0, "requests.channel.online": 3, "requests.channel.letter": 1,
-    "requests.answered": 22, "requests.granted": 10, "requests.partial": 0, "requests.refused": 2,
-    "requests.refused_reason.state_secret": 0, "requests.refused_reason.commercial_secret": 2,
-    "review.total": 22, "review.upheld": 15, "review.corrected": 0, "review.other": 6,
-    "litigation.total": 3, "litigation.upheld": 0, "litigation.corrected": 1, "litigation.other": 2,
-    "complaints.total": 4, "fees.collected": 1.5, "capacity.budget": 2.5,
+    "active.total": 4156,
+    "active.normative_docs": 11,
+    "active.channels.website": 2841,
+    "active.channels.wechat": 751,
+    "requests.received": 23,
+    "requests.channel.in_person": 19,
+    "requests.channel.fax": 0,
+    "requests.channel.online": 3,
+    "requests.channel.letter": 1,
+    "requests.answered": 22,
+    "requests.granted": 10,
+    "requests.partial": 0,
+    "requests.refused": 2,
+    "requests.refused_reason.state_secret": 0,
+    "requests.refused_reason.commercial_secret": 2,
+    "review.total": 22,
+    "review.upheld": 15,
+    "review.corrected": 0,
+    "review.other": 6,
+    "litigation.total": 3,
+    "litigation.upheld": 0,
+    "litigation.corrected": 1,
+    "litigation.other": 2,
+    "complaints.total": 4,
+    "fees.collected": 1.5,
+    "capacity.budget": 2.5,
 }
-ONE_CELL_TABLE = ("某区2017年度政府信息公开工作报告\n\n政府信息公开情况统计表\n\n（2017年度）\n\n"
-                  "统 计 指 标\n\n单位\n\n统计数\n\n一、主动公开情况\n\n" + cell_lines(ONE_CELL_ROWS)
-                  + "\n\n填表日期：2018年1月5日\n\n100")
+ONE_CELL_TABLE = (
+    "某区2017年度政府信息公开工作报告\n\n政府信息公开情况统计表\n\n（2017年度）\n\n"
+    "统 计 指 标\n\n单位\n\n统计数\n\n一、主动公开情况\n\n"
+    + cell_lines(ONE_CELL_ROWS)
+    + "\n\n填表日期：2018年1月5日\n\n100"
+)
 
 
 def test_one_cell_per_line_table() -> None:
@@ -87,7 +108,7 @@ def test_one_cell_evidence_spans_label_to_value() -> None:
     document = doc(ONE_CELL_TABLE)
     found = {f.key: f for f in legacy_table.find(document, stated_in_prose(prose.find(document))).found}
     website = found["active.channels.website"]
-    quote = document.text[website.start:website.end]
+    quote = document.text[website.start : website.end]
     assert "政府网站公开政府信息数" in quote and quote.endswith("2841")
     # the 1 of "计1条" inside the parenthetical and the 2017/2018 of the headers are not cells
     assert 100 not in [f.value for f in found.values()]  # after 填表日期 the table has ended
@@ -103,8 +124,12 @@ def test_block_context_decides_review_or_litigation() -> None:
 
 @pytest.mark.parametrize("enumerator", ["（三）", "(三)"])
 def test_other_outcome_row_after_bracketed_enumerator(enumerator: str) -> None:
-    rows = [("四、行政复议数量", "件", "7"), ("（一）维持具体行政行为数", "件", "4"),
-            ("（二）被依法纠错数", "件", "1"), (f"{enumerator}其他情形数", "件", "2")]
+    rows = [
+        ("四、行政复议数量", "件", "7"),
+        ("（一）维持具体行政行为数", "件", "4"),
+        ("（二）被依法纠错数", "件", "1"),
+        (f"{enumerator}其他情形数", "件", "2"),
+    ]
     text = "统 计 指 标\n\n单位\n\n统计数\n\n" + cell_lines(rows) + "\n\n填表日期：2018年1月5日"
     got = values(legacy_table.find(doc(text)))
     assert got == {"review.total": 7, "review.upheld": 4, "review.corrected": 1, "review.other": 2}
@@ -121,9 +146,11 @@ def test_seed_erdao_review_and_litigation_blocks() -> None:
 
 # --------------------------------------------------------------------------- Fujian: glued two columns
 
-FUJIAN = ("附件1：平潭县人民政府2011年政府信息公开情况统计表 指标名称计量单位2011年度历年累计"
-          "主动公开信息数条4251516其中：1.网站公开条41815092.政府公报公开条77"
-          "受理依申请公开信息总数条00其中：1.当面申请数条00行政复议数条00")
+FUJIAN = (
+    "附件1：平潭县人民政府2011年政府信息公开情况统计表 指标名称计量单位2011年度历年累计"
+    "主动公开信息数条4251516其中：1.网站公开条41815092.政府公报公开条77"
+    "受理依申请公开信息总数条00其中：1.当面申请数条00行政复议数条00"
+)
 
 
 def test_fujian_run_left_unresolved_without_anything_to_settle_it() -> None:
@@ -136,7 +163,7 @@ def test_fujian_run_left_unresolved_without_anything_to_settle_it() -> None:
     assert unresolved[("active.total",)].candidates == [[42], [425]]
     assert unresolved[("active.channels.website",)].candidates == [[4], [41], [418]]
     for item in findings.unresolved:
-        assert item.evidence.quote == document.text[item.evidence.start:item.evidence.end]
+        assert item.evidence.quote == document.text[item.evidence.start : item.evidence.end]
     # "77" and "00" have one split each: (7, 7) and (0, 0)
     assert got["active.channels.gazette"] == 7
     assert got["requests.received"] == 0 and got["review.total"] == 0
@@ -155,14 +182,16 @@ def test_fujian_run_settled_by_prose_then_parent_row() -> None:
 
 
 def test_fujian_prose_number_must_stand_alone() -> None:
-    """"1425条" in the prose is not a statement of 425."""
+    """ "1425条" in the prose is not a statement of 425."""
     findings = legacy_table.find(doc("累计公开信息1425条。" + FUJIAN))
     assert "active.total" not in values(findings)
 
 
 def test_spaced_two_columns_take_this_year() -> None:
-    text = ("统计表 指标名称计量单位2016年度历年累计 受理依申请公开信息总数条 12 40 "
-            "依申请公开信息收取的费用元 300 900 填报人：张三")
+    text = (
+        "统计表 指标名称计量单位2016年度历年累计 受理依申请公开信息总数条 12 40 "
+        "依申请公开信息收取的费用元 300 900 填报人：张三"
+    )
     got = values(legacy_table.find(doc(text)))
     assert got["requests.received"] == 12
     assert got["fees.collected"] == pytest.approx(0.03)  # 300 元
@@ -182,7 +211,9 @@ def test_no_table_no_findings() -> None:
 
 
 def test_table_without_a_unit_column() -> None:
-    text = ("政府信息公开情况统计表\n| 指标名称 | 2016年度 |\n| 主动公开政府信息数 | 4156 |\n| 收到申请数 | 23 |\n"
-            "| 政府信息公开专项经费（万元） | 2.5 |\n| 依申请公开信息收取的费用 | 300 |\n填报人：张三")
+    text = (
+        "政府信息公开情况统计表\n| 指标名称 | 2016年度 |\n| 主动公开政府信息数 | 4156 |\n| 收到申请数 | 23 |\n"
+        "| 政府信息公开专项经费（万元） | 2.5 |\n| 依申请公开信息收取的费用 | 300 |\n填报人：张三"
+    )
     got = values(legacy_table.find(doc(text)))
     assert got == {"active.total": 4156, "requests.received": 23, "capacity.budget": 2.5}  # 300: 元 or 万元?

@@ -6,16 +6,27 @@ from pathlib import Path
 
 from service.llm.cache import DiskCache, cache_key
 
-BASE = {"model": "m", "mode": "tools", "prompt_version": "prose.v1+rules.v1", "prompt_digest": "abc",
-        "response_schema": "proposals/1", "messages": [{"role": "user", "content": "收到申请3件"}]}
+BASE = {
+    "model": "m",
+    "mode": "tools",
+    "prompt_version": "prose.v1+rules.v1",
+    "prompt_digest": "abc",
+    "response_schema": "proposals/1",
+    "messages": [{"role": "user", "content": "收到申请3件"}],
+}
 
 
 def test_key_changes_with_each_ingredient() -> None:
     key = cache_key(**BASE)
     assert key == cache_key(**dict(BASE))
-    for name, other in (("model", "m2"), ("mode", "json"), ("prompt_version", "prose.v2+rules.v1"),
-                        ("prompt_digest", "abd"), ("response_schema", "proposals/2"),
-                        ("messages", [{"role": "user", "content": "收到申请4件"}])):
+    for name, other in (
+        ("model", "m2"),
+        ("mode", "json"),
+        ("prompt_version", "prose.v2+rules.v1"),
+        ("prompt_digest", "abd"),
+        ("response_schema", "proposals/2"),
+        ("messages", [{"role": "user", "content": "收到申请4件"}]),
+    ):
         assert cache_key(**{**BASE, name: other}) != key, name
 
 

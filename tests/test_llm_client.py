@@ -46,9 +46,19 @@ RIGHT = [
 
 
 def fast(**overrides: object) -> LlmSettings:
-    base = LlmSettings(model="stub-model", api_key="test", timeout=2.0, attempts=3, backoff_initial=0.01,
-                       backoff_max=0.05, retry_after_max=2.0, budget_seconds=10.0, reasks=1, max_calls=4,
-                       windows=WindowSettings(call_keys=100))
+    base = LlmSettings(
+        model="stub-model",
+        api_key="test",
+        timeout=2.0,
+        attempts=3,
+        backoff_initial=0.01,
+        backoff_max=0.05,
+        retry_after_max=2.0,
+        budget_seconds=10.0,
+        reasks=1,
+        max_calls=4,
+        windows=WindowSettings(call_keys=100),
+    )
     return replace(base, **overrides)
 
 
@@ -58,8 +68,13 @@ def document(text: str = TEXT) -> Document:
 
 def field(text: str, quote: str, value: object, *, review: bool = False) -> FieldValue:
     start = text.index(quote)
-    return FieldValue(value=value, confidence=0.75 if review else 0.92, review=review, source="prose",
-                      evidence=Evidence(start=start, end=start + len(quote), quote=quote))
+    return FieldValue(
+        value=value,
+        confidence=0.75 if review else 0.92,
+        review=review,
+        source="prose",
+        evidence=Evidence(start=start, end=start + len(quote), quote=quote),
+    )
 
 
 def draft_for(doc: Document) -> Result:
@@ -71,15 +86,21 @@ def draft_for(doc: Document) -> Result:
         "requests.received": field(text, "受理依申请公开23件", 23, review=True),
         "review.total": field(text, "行政复议案件2件", 2),
     }
-    return Result(report=ReportInfo(id=doc.id, sha256=doc.sha256, chars=len(text)), template="legacy",
-                  fields=fields, provenance=Provenance(extractor="test"))
+    return Result(
+        report=ReportInfo(id=doc.id, sha256=doc.sha256, chars=len(text)),
+        template="legacy",
+        fields=fields,
+        provenance=Provenance(extractor="test"),
+    )
 
 
 def answer_for(truth: list[dict]) -> object:
     """A responder that answers, from ``truth``, only the keys the request asks for."""
+
     def respond(request: dict) -> Reply:
         prompt = user_prompt(request)
         return Reply.items(*[item for item in truth if f"- {item['key']} (" in prompt])
+
     return respond
 
 
@@ -107,7 +128,7 @@ def test_right_answers_are_grounded_with_their_span(stub: OpenAIStub) -> None:
     for item in RIGHT:
         f = by_key[item["key"]]
         assert f.value == item["value"] and f.source == "llm" and f.how == "llm-exact"
-        assert doc.text[f.start:f.end] == item["quote"]
+        assert doc.text[f.start : f.end] == item["quote"]
     assert info["calls"] == 1 and info["errors"] == [] and info["accepted"] == 2
     assert info["prompt_tokens"] > 0 and info["completion_tokens"] > 0
     assert info["prompt_version"] == "prose.v1+rules.v1"
@@ -142,17 +163,26 @@ def test_only_windows_of_the_text_are_sent(stub: OpenAIStub) -> None:
 
 
 def test_hallucinated_number_is_rejected(stub: OpenAIStub) -> None:
-    stub.queue(Reply.items({"key": "capacity.reading_points", "value": 40, "quote": "政府信息公开便民查阅点４个"},
-                           {"key": "capacity.staff_full_time", "value": 2, "quote": "配备专职人员2名"}))
+    stub.queue(
+        Reply.items(
+            {"key": "capacity.reading_points", "value": 40, "quote": "政府信息公开便民查阅点４个"},
+            {"key": "capacity.staff_full_time", "value": 2, "quote": "配备专职人员2名"},
+        )
+    )
     found, info = run(stub)
     assert [f.key for f in found] == ["capacity.staff_full_time"]
-    assert info["rejected"] == [{"key": "capacity.reading_points", "value": 40, "quote": "政府信息公开便民查阅点４个",
-                                 "reason": "the quoted text does not contain the value"}]
+    assert info["rejected"] == [
+        {
+            "key": "capacity.reading_points",
+            "value": 40,
+            "quote": "政府信息公开便民查阅点４个",
+            "reason": "the quoted text does not contain the value",
+        }
+    ]
 
 
 def test_quote_not_in_text_is_rejected(stub: OpenAIStub) -> None:
-    stub.queue(Reply.items({"key": "capacity.staff", "value": 8, "quote": "本机关共有信息公开工作人员8名"},
-                           *RIGHT))
+    stub.queue(Reply.items({"key": "capacity.staff", "value": 8, "quote": "本机关共有信息公开工作人员8名"}, *RIGHT))
     found, info = run(stub)
     assert "capacity.staff" not in {f.key for f in found}
     assert info["rejected"][0]["reason"] == "quote not found in the report text"
@@ -164,7 +194,7 @@ def test_reworded_quote_matches_fuzzily_and_records_how(stub: OpenAIStub) -> Non
     found, _ = run(stub)
     [f] = found
     assert f.how == "llm-fuzzy" and f.extra["score"] >= 88
-    assert "3500元" in document().text[f.start:f.end]
+    assert "3500元" in document().text[f.start : f.end]
 
 
 # --------------------------------------------------------------------------- validation re-asks
@@ -307,8 +337,8 @@ def test_second_run_is_served_from_the_disk_cache(stub: OpenAIStub, tmp_path: Pa
 
 def test_cache_is_keyed_by_model_and_failures_are_not_cached(stub: OpenAIStub, tmp_path: Path) -> None:
     stub.queue(Reply.http(500, "boom"), Reply.items(*RIGHT), Reply.items(*RIGHT))
-    run(stub, cache_dir=tmp_path, attempts=1)            # failure: nothing cached
-    run(stub, cache_dir=tmp_path)                         # success: cached
+    run(stub, cache_dir=tmp_path, attempts=1)  # failure: nothing cached
+    run(stub, cache_dir=tmp_path)  # success: cached
     _, info = run(stub, cache_dir=tmp_path, model="other-model")
     assert len(stub.requests) == 3 and info["cache_hits"] == 0
 
@@ -348,21 +378,29 @@ def test_async_batch_runs_reports_concurrently(stub: OpenAIStub) -> None:
 
 
 def test_from_env_reads_the_configuration(tmp_path: Path) -> None:
-    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "NIANBAO_MODEL": "qwen-plus", "NIANBAO_LLM_MODE": "JSON",
-           "NIANBAO_LLM_CACHE": str(tmp_path), "NIANBAO_LLM_TIMEOUT": "5"}
+    env = {
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "NIANBAO_MODEL": "qwen-plus",
+        "NIANBAO_LLM_MODE": "JSON",
+        "NIANBAO_LLM_CACHE": str(tmp_path),
+        "NIANBAO_LLM_TIMEOUT": "5",
+    }
     settings = settings_from_env(env)
     assert (settings.model, settings.mode, settings.cache_dir, settings.timeout) == ("qwen-plus", "json", tmp_path, 5)
     assert settings_from_env({**env, "NIANBAO_LLM_CACHE": "off"}).cache_dir is None
     assert from_env(env).settings.base_url == "http://127.0.0.1:9/v1"
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({}, "NIANBAO_MODEL"),
-    ({"NIANBAO_MODEL": "m"}, "OPENAI_BASE_URL"),
-    ({"NIANBAO_MODEL": "m", "OPENAI_BASE_URL": "localhost:8080"}, "http://"),
-    ({"NIANBAO_MODEL": "m", "OPENAI_API_KEY": "k", "NIANBAO_LLM_MODE": "xml"}, "NIANBAO_LLM_MODE"),
-    ({"NIANBAO_MODEL": "m", "OPENAI_API_KEY": "k", "NIANBAO_LLM_TIMEOUT": "soon"}, "NIANBAO_LLM_TIMEOUT"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "NIANBAO_MODEL"),
+        ({"NIANBAO_MODEL": "m"}, "OPENAI_BASE_URL"),
+        ({"NIANBAO_MODEL": "m", "OPENAI_BASE_URL": "localhost:8080"}, "http://"),
+        ({"NIANBAO_MODEL": "m", "OPENAI_API_KEY": "k", "NIANBAO_LLM_MODE": "xml"}, "NIANBAO_LLM_MODE"),
+        ({"NIANBAO_MODEL": "m", "OPENAI_API_KEY": "k", "NIANBAO_LLM_TIMEOUT": "soon"}, "NIANBAO_LLM_TIMEOUT"),
+    ],
+)
 def test_from_env_refuses_an_incomplete_configuration(env: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         from_env(env)
@@ -374,9 +412,11 @@ def test_from_env_refuses_an_incomplete_configuration(env: dict[str, str], messa
 def test_pipeline_merges_grounded_values_and_keeps_them_in_review(stub: OpenAIStub) -> None:
     doc = document()
     rules_only = extract(doc)
-    truth = [*RIGHT,
-             {"key": "training.trainees", "value": 300, "quote": "配备专职人员2名"},          # hallucinated
-             {"key": "requests.received", "value": 23, "quote": "全年共受理依申请公开23件"}]   # agrees
+    truth = [
+        *RIGHT,
+        {"key": "training.trainees", "value": 300, "quote": "配备专职人员2名"},  # hallucinated
+        {"key": "requests.received", "value": 23, "quote": "全年共受理依申请公开23件"},
+    ]  # agrees
     stub.queue(*[answer_for(truth)] * 4)
     result = extract(doc, LlmAssistant(fast(base_url=stub.base_url)))
     llm = result.provenance.llm
@@ -391,7 +431,8 @@ def test_pipeline_merges_grounded_values_and_keeps_them_in_review(stub: OpenAISt
         value = result.fields[key]
         assert value.source == "llm" and value.review and value.confidence < 0.85
         assert value.evidence is not None and str(value.value) in value.evidence.quote.translate(
-            str.maketrans("０１２３４５６７８９", "0123456789"))
+            str.maketrans("０１２３４５６７８９", "0123456789")
+        )
     for key, value in rules_only.fields.items():  # the model never changes an anchor's value
         assert result.fields[key].value == value.value
 

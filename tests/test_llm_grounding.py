@@ -7,9 +7,11 @@ import pytest
 from service.anchors import Found
 from service.llm.grounding import Grounder, Rejected, normalise
 
-TEXT = ("2017年，本机关共受理政府信息公开申请２３件，其中当面申请5件，网上申请18件。"
-        "全年未发生行政复议。依申请公开收费共计5394432.52元。本年度共举办培训班十二期，培训1.2万人次。"
-        "一、本年新收政府信息公开申请数量 713000074 二、上年结转")
+TEXT = (
+    "2017年，本机关共受理政府信息公开申请２３件，其中当面申请5件，网上申请18件。"
+    "全年未发生行政复议。依申请公开收费共计5394432.52元。本年度共举办培训班十二期，培训1.2万人次。"
+    "一、本年新收政府信息公开申请数量 713000074 二、上年结转"
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,40 +25,52 @@ def test_normalise_keeps_offsets_back_to_the_text() -> None:
     assert index == [0, 1, 3, 4, 5, 6, 7, 8]
 
 
-@pytest.mark.parametrize(("key", "value", "quote", "how", "span"), [
-    ("requests.received", 23, "共受理政府信息公开申请２３件", "llm-exact", "共受理政府信息公开申请２３件"),
-    ("requests.received", 23, "共受理政府信息公开申请23件", "llm-normalised", "共受理政府信息公开申请２３件"),
-    ("requests.received", 23, "“共受理 政府信息公开申请23件,”", "llm-normalised", "共受理政府信息公开申请２３件"),
-    ("requests.received", 23, "本机关共受理了政府信息公开申请23件", "llm-fuzzy", "本机关共受理政府信息公开申请２３件"),
-    ("requests.channel.online", 18, "网上申请18件", "llm-exact", "网上申请18件"),
-    ("review.total", 0, "全年未发生行政复议", "llm-exact", "全年未发生行政复议"),
-    ("fees.collected", 539.443252, "收费共计5394432.52元", "llm-exact", "收费共计5394432.52元"),
-    ("training.sessions", 12, "举办培训班十二期", "llm-exact", "举办培训班十二期"),
-    ("training.trainees", 12000, "培训1.2万人次", "llm-exact", "培训1.2万人次"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "quote", "how", "span"),
+    [
+        ("requests.received", 23, "共受理政府信息公开申请２３件", "llm-exact", "共受理政府信息公开申请２３件"),
+        ("requests.received", 23, "共受理政府信息公开申请23件", "llm-normalised", "共受理政府信息公开申请２３件"),
+        ("requests.received", 23, "“共受理 政府信息公开申请23件,”", "llm-normalised", "共受理政府信息公开申请２３件"),
+        (
+            "requests.received",
+            23,
+            "本机关共受理了政府信息公开申请23件",
+            "llm-fuzzy",
+            "本机关共受理政府信息公开申请２３件",
+        ),
+        ("requests.channel.online", 18, "网上申请18件", "llm-exact", "网上申请18件"),
+        ("review.total", 0, "全年未发生行政复议", "llm-exact", "全年未发生行政复议"),
+        ("fees.collected", 539.443252, "收费共计5394432.52元", "llm-exact", "收费共计5394432.52元"),
+        ("training.sessions", 12, "举办培训班十二期", "llm-exact", "举办培训班十二期"),
+        ("training.trainees", 12000, "培训1.2万人次", "llm-exact", "培训1.2万人次"),
+    ],
+)
 def test_grounded(grounder: Grounder, key: str, value: object, quote: str, how: str, span: str) -> None:
     found = grounder.ground(key, value, quote)
     assert isinstance(found, Found), found
     assert found.how == how and found.source == "llm"
-    assert TEXT[found.start:found.end] == span
+    assert TEXT[found.start : found.end] == span
     assert found.extra["quote"] == quote
 
 
-@pytest.mark.parametrize(("key", "value", "quote", "reason"), [
-    # a hallucinated number with a real quote
-    ("requests.received", 24, "共受理政府信息公开申请２３件", "the quoted text does not contain the value"),
-    # a quote with the hallucinated number in it: found fuzzily, but the text there says 23
-    ("requests.received", 25, "共受理政府信息公开申请25件", "the quoted text does not contain the value"),
-    # a quote that is nowhere in the text
-    ("capacity.staff", 8, "配备专职工作人员8名", "quote not found in the report text"),
-    # too short to match approximately
-    ("requests.channel.in_person", 5, "当面5件", "quote not found in the report text"),
-    # 0 needs a zero word or a 0 in the quoted text
-    ("requests.channel.fax", 0, "网上申请18件", "the quoted text does not contain the value"),
-    # a cell cut out of a glued run of digits is a plausibility guess
-    ("requests.received", 74, "本年新收政府信息公开申请数量 713000074", "glued table cells"),
-    ("requests.received", 23, "", "quote not found in the report text"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "quote", "reason"),
+    [
+        # a hallucinated number with a real quote
+        ("requests.received", 24, "共受理政府信息公开申请２３件", "the quoted text does not contain the value"),
+        # a quote with the hallucinated number in it: found fuzzily, but the text there says 23
+        ("requests.received", 25, "共受理政府信息公开申请25件", "the quoted text does not contain the value"),
+        # a quote that is nowhere in the text
+        ("capacity.staff", 8, "配备专职工作人员8名", "quote not found in the report text"),
+        # too short to match approximately
+        ("requests.channel.in_person", 5, "当面5件", "quote not found in the report text"),
+        # 0 needs a zero word or a 0 in the quoted text
+        ("requests.channel.fax", 0, "网上申请18件", "the quoted text does not contain the value"),
+        # a cell cut out of a glued run of digits is a plausibility guess
+        ("requests.received", 74, "本年新收政府信息公开申请数量 713000074", "glued table cells"),
+        ("requests.received", 23, "", "quote not found in the report text"),
+    ],
+)
 def test_rejected(grounder: Grounder, key: str, value: object, quote: str, reason: str) -> None:
     rejected = grounder.ground(key, value, quote)
     assert isinstance(rejected, Rejected)
@@ -74,8 +88,9 @@ def test_prefers_the_occurrence_inside_the_windows_shown() -> None:
 def test_fuzzy_search_stays_inside_the_windows() -> None:
     text = "甲" * 100 + "本机关共受理政府信息公开申请23件" + "乙" * 100
     near_elsewhere = [(0, 50)]
-    assert isinstance(Grounder(text).ground("requests.received", 23, "本机关共受理了政府信息公开申请23件",
-                                            near_elsewhere), Rejected)
+    assert isinstance(
+        Grounder(text).ground("requests.received", 23, "本机关共受理了政府信息公开申请23件", near_elsewhere), Rejected
+    )
 
 
 def test_approximate_figure_is_marked() -> None:

@@ -26,6 +26,7 @@ from service.pipeline import extract
 
 pytestmark = pytest.mark.llm_local
 
+
 @dataclass
 class Server:
     base_url: str
@@ -33,8 +34,10 @@ class Server:
 
 
 def _unavailable(reason: str) -> None:
-    message = (f"{reason}. Install the extra into the server's Python (pip install -e '.[llm-local]') or point "
-               "NIANBAO_LLAMA_PYTHON at a Python that has it.")
+    message = (
+        f"{reason}. Install the extra into the server's Python (pip install -e '.[llm-local]') or point "
+        "NIANBAO_LLAMA_PYTHON at a Python that has it."
+    )
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
@@ -54,9 +57,19 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def settings(server: Server, **overrides: object) -> LlmSettings:
-    values = {"model": "gemma-3-270m", "base_url": server.base_url, "mode": "tools", "timeout": 120.0,
-              "attempts": 2, "backoff_initial": 0.5, "budget_seconds": 400.0, "reasks": 1, "max_calls": 2,
-              "max_tokens": 256, **overrides}
+    values = {
+        "model": "gemma-3-270m",
+        "base_url": server.base_url,
+        "mode": "tools",
+        "timeout": 120.0,
+        "attempts": 2,
+        "backoff_initial": 0.5,
+        "budget_seconds": 400.0,
+        "reasks": 1,
+        "max_calls": 2,
+        "max_tokens": 256,
+        **overrides,
+    }
     return LlmSettings(**values)  # type: ignore[arg-type]
 
 
@@ -81,7 +94,7 @@ def test_real_model_wiring_and_nothing_ungrounded_survives(llama_server: Server)
         readings += [(c.value, c.evidence) for c in field.candidates or [] if c.source == "llm"]
         for value, evidence in readings:
             assert evidence is not None, key
-            assert document.text[evidence.start:evidence.end] == evidence.quote
+            assert document.text[evidence.start : evidence.end] == evidence.quote
             assert not isinstance(grounder.states(key, value, evidence.start, evidence.end), str), (key, value)
             llm_readings.append(key)
         if field.source == "llm":
@@ -92,8 +105,10 @@ def test_real_model_wiring_and_nothing_ungrounded_survives(llama_server: Server)
     assert proposed > 0, f"the model proposed nothing, grounding not exercised: {info}"
     assert all(item["reason"] for item in info["rejected"])
     assert len(llm_readings) <= info["accepted"]
-    print(f"\nllama.cpp/Gemma: {info['calls']} requests, {info['prompt_tokens']}+{info['completion_tokens']} "
-          f"tokens, accepted {info['accepted']}, rejected {len(info['rejected'])}, errors {info['errors']}")
+    print(
+        f"\nllama.cpp/Gemma: {info['calls']} requests, {info['prompt_tokens']}+{info['completion_tokens']} "
+        f"tokens, accepted {info['accepted']}, rejected {len(info['rejected'])}, errors {info['errors']}"
+    )
 
 
 def test_llama_cpp_refuses_json_schema_mode_and_the_report_keeps_its_rules_result(llama_server: Server) -> None:

@@ -17,8 +17,12 @@ CFG = WindowSettings()
 
 
 def empty_draft(template: str = "legacy") -> Result:
-    return Result(report=ReportInfo(id="r", sha256="0", chars=1), template=template, fields={},
-                  provenance=Provenance(extractor="test"))
+    return Result(
+        report=ReportInfo(id="r", sha256="0", chars=1),
+        template=template,
+        fields={},
+        provenance=Provenance(extractor="test"),
+    )
 
 
 def test_merge_spans_joins_overlaps_and_near_neighbours() -> None:
@@ -27,8 +31,9 @@ def test_merge_spans_joins_overlaps_and_near_neighbours() -> None:
 
 def test_windows_surround_the_wordings_and_skip_absent_keys() -> None:
     text = "概述。" * 200 + "全年回应舆情12次。" + "工作。" * 200 + "设置便民查阅点4个。"
-    calls, absent = plan_calls(text, "prose", ["response.hot_topics", "capacity.reading_points",
-                                               "training.trainees"], empty_draft(), CFG)
+    calls, absent = plan_calls(
+        text, "prose", ["response.hot_topics", "capacity.reading_points", "training.trainees"], empty_draft(), CFG
+    )
     assert absent == ["training.trainees"]
     [call] = calls
     assert call.keys == ["response.hot_topics", "capacity.reading_points"]
@@ -39,8 +44,13 @@ def test_windows_surround_the_wordings_and_skip_absent_keys() -> None:
 
 def test_calls_respect_the_size_limits() -> None:
     text = "当面申请数1件。信函申请数2件。网络申请数3件。传真申请数4件。" + "填充" * 500 + "其他形式申请数3件"
-    keys = ["requests.channel.in_person", "requests.channel.letter", "requests.channel.online",
-            "requests.channel.fax", "requests.channel.other"]
+    keys = [
+        "requests.channel.in_person",
+        "requests.channel.letter",
+        "requests.channel.online",
+        "requests.channel.fax",
+        "requests.channel.other",
+    ]
     calls, _ = plan_calls(text, "prose", keys, empty_draft(), WindowSettings(call_keys=2, before=10, after=10))
     assert [len(c.keys) for c in calls] == [2, 2, 1]
     small, _ = plan_calls(text, "prose", keys, empty_draft(), WindowSettings(call_chars=30, before=10, after=10))
@@ -52,7 +62,7 @@ def test_table_cells_get_their_template_section(shared_dir: Path) -> None:
     text = doc.text
     three = section_span(text, "三", CFG)
     assert three is not None
-    shown = text[three[0]:three[1]]
+    shown = text[three[0] : three[1]]
     assert shown.startswith("三、收到和处理政府信息公开申请情况") and "结转下年度继续办理" in shown
     assert "行政复议" not in shown.split("结转下年度继续办理")[1][:5]
     calls, absent = plan_calls(text, "table", ["requests.granted", "review.total"], empty_draft("gb2021"), CFG)

@@ -33,9 +33,12 @@ def value(findings: Findings, key: str) -> object:
 
 
 def test_crawler_header() -> None:
-    text = ("标题: 平潭综合实验区2022年度政府信息公开工作年度报告\n发布时间: 2023-02-20 15:07\n文号: \n"
-            "==================== 正文 ====================\n本报告根据《条例》编制。\n" + BODY
-            + "\n平潭综合实验区管委会\n2023年2月18日\n")
+    text = (
+        "标题: 平潭综合实验区2022年度政府信息公开工作年度报告\n发布时间: 2023-02-20 15:07\n文号: \n"
+        "==================== 正文 ====================\n本报告根据《条例》编制。\n"
+        + BODY
+        + "\n平潭综合实验区管委会\n2023年2月18日\n"
+    )
     document = doc(text)
     findings = meta.find(document)
     assert value(findings, "meta.title") == "平潭综合实验区2022年度政府信息公开工作年度报告"
@@ -45,18 +48,20 @@ def test_crawler_header() -> None:
     # the page's 发布时间 wins over the date under the signature
     date = found(findings, "meta.publish_date")
     assert [d.value for d in date] == ["2023-02-20"]
-    assert document.text[date[0].start:date[0].end] == "发布时间: 2023-02-20"
+    assert document.text[date[0].start : date[0].end] == "发布时间: 2023-02-20"
     for item in findings.found:
         assert item.end > item.start
 
 
 def test_body_heading_glued_to_first_paragraph() -> None:
-    document = doc("二道区人民政府2017年度政府信息公开工作报告 根据《中华人民共和国政府信息公开条例》的要求，"
-                   "特向社会公布2017年度本级政府信息公开年度报告。\n" + BODY)
+    document = doc(
+        "二道区人民政府2017年度政府信息公开工作报告 根据《中华人民共和国政府信息公开条例》的要求，"
+        "特向社会公布2017年度本级政府信息公开年度报告。\n" + BODY
+    )
     findings = meta.find(document)
     title = found(findings, "meta.title")[0]
     assert title.value == "二道区人民政府2017年度政府信息公开工作报告"
-    assert document.text[title.start:title.end] == title.value
+    assert document.text[title.start : title.end] == title.value
     assert value(findings, "meta.issuer") == "二道区人民政府"
     assert value(findings, "meta.year") == 2017
 
@@ -66,7 +71,7 @@ def test_two_line_heading_with_the_year_on_the_first_line() -> None:
     findings = meta.find(document)
     title = found(findings, "meta.title")[0]
     assert title.value == "平潭县人民政府2011年政府信息公开工作年度报告"
-    assert document.text[title.start:title.end] == "平潭县人民政府2011年\n政府信息公开工作年度报告"
+    assert document.text[title.start : title.end] == "平潭县人民政府2011年\n政府信息公开工作年度报告"
     assert value(findings, "meta.issuer") == "平潭县人民政府"
 
 
@@ -84,13 +89,17 @@ def test_title_without_an_issuer_gives_no_issuer() -> None:
 
 
 def test_page_title_that_differs_from_the_heading_goes_to_review() -> None:
-    text = ("标题: 关于公布2017年度政府信息公开工作年度报告的通知\n发布时间: 2018-03-30\n"
-            "==================== 正文 ====================\n"
-            "某县人民政府2017年度政府信息公开工作年度报告\n根据《条例》要求，现公布本报告。\n" + BODY)
+    text = (
+        "标题: 关于公布2017年度政府信息公开工作年度报告的通知\n发布时间: 2018-03-30\n"
+        "==================== 正文 ====================\n"
+        "某县人民政府2017年度政府信息公开工作年度报告\n根据《条例》要求，现公布本报告。\n" + BODY
+    )
     findings = meta.find(doc(text))
     titles = found(findings, "meta.title")
-    assert {t.value for t in titles} == {"某县人民政府2017年度政府信息公开工作年度报告",
-                                         "关于公布2017年度政府信息公开工作年度报告的通知"}
+    assert {t.value for t in titles} == {
+        "某县人民政府2017年度政府信息公开工作年度报告",
+        "关于公布2017年度政府信息公开工作年度报告的通知",
+    }
     result = extract(doc(text))
     field = result.fields["meta.title"]
     assert field.value == "某县人民政府2017年度政府信息公开工作年度报告"
@@ -100,26 +109,32 @@ def test_page_title_that_differs_from_the_heading_goes_to_review() -> None:
 # --------------------------------------------------------------------------- dates
 
 
-@pytest.mark.parametrize(("signature", "iso"), [
-    ("二○一二年二月二十日", "2012-02-20"),
-    ("二〇一八年三月五日", "2018-03-05"),
-    ("2018年3月20日", "2018-03-20"),
-    ("（2019年1月31日）", "2019-01-31"),
-])
+@pytest.mark.parametrize(
+    ("signature", "iso"),
+    [
+        ("二○一二年二月二十日", "2012-02-20"),
+        ("二〇一八年三月五日", "2018-03-05"),
+        ("2018年3月20日", "2018-03-20"),
+        ("（2019年1月31日）", "2019-01-31"),
+    ],
+)
 def test_date_under_the_signature(signature: str, iso: str) -> None:
     document = doc("某县2017年政府信息公开工作年度报告\n" + BODY + "\n某县人民政府\n" + signature + "\n")
     findings = meta.find(document)
     (date,) = found(findings, "meta.publish_date")
     assert date.value == iso
     assert date.how == "label-loose"  # a signature date is a reading, not a labelled field
-    assert document.text[date.start:date.end] in signature
+    assert document.text[date.start : date.end] in signature
 
 
 def test_fill_in_date_is_never_the_publish_date() -> None:
     alone = doc("某县2017年政府信息公开工作年度报告\n" + BODY + "\n统计表\n填表日期：\n2018年1月5日\n")
     assert found(meta.find(alone), "meta.publish_date") == []
-    after_signature = doc("某县2017年政府信息公开工作年度报告\n" + BODY
-                          + "\n某县人民政府\n2018年3月20日\n统计表\n填表日期：\n2018年1月5日\n")
+    after_signature = doc(
+        "某县2017年政府信息公开工作年度报告\n"
+        + BODY
+        + "\n某县人民政府\n2018年3月20日\n统计表\n填表日期：\n2018年1月5日\n"
+    )
     assert value(meta.find(after_signature), "meta.publish_date") == "2018-03-20"
 
 
@@ -136,7 +151,7 @@ def test_year_from_the_statistics_period_when_there_is_no_title() -> None:
     findings = meta.find(document)
     (year,) = found(findings, "meta.year")
     assert (year.value, year.how) == (2017, "label-exact")
-    assert document.text[year.start:year.end] == "2017"
+    assert document.text[year.start : year.end] == "2017"
 
 
 def test_year_falls_back_to_the_first_year_named_and_says_so() -> None:
@@ -149,14 +164,17 @@ def test_year_falls_back_to_the_first_year_named_and_says_so() -> None:
 # --------------------------------------------------------------------------- template
 
 
-@pytest.mark.parametrize(("text", "template"), [
-    ("第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 规章 0 0 0", "gb2021"),
-    ("第二十条第（一）项 信息内容 本年新制作数量 本年新公开数量 对外公开总数量 政府集中采购", "gb2019"),
-    ("三、收到和处理政府信息公开申请情况 一、本年新收政府信息公开申请数量 3", "gb2021"),
-    ("本年新收政府信息公开申请数量 3 …第二十条第（九）项 政府集中采购", "gb2019"),
-    ("政府信息公开情况统计表 统 计 指 标 单位 统计数 收到申请数 件 3", "legacy"),
-    ("全年收到申请3件。本年新制作数量3件。", "legacy"),  # one gb2019 marker alone is not a template
-])
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [
+        ("第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 规章 0 0 0", "gb2021"),
+        ("第二十条第（一）项 信息内容 本年新制作数量 本年新公开数量 对外公开总数量 政府集中采购", "gb2019"),
+        ("三、收到和处理政府信息公开申请情况 一、本年新收政府信息公开申请数量 3", "gb2021"),
+        ("本年新收政府信息公开申请数量 3 …第二十条第（九）项 政府集中采购", "gb2019"),
+        ("政府信息公开情况统计表 统 计 指 标 单位 统计数 收到申请数 件 3", "legacy"),
+        ("全年收到申请3件。本年新制作数量3件。", "legacy"),  # one gb2019 marker alone is not a template
+    ],
+)
 def test_detect_template(text: str, template: str) -> None:
     assert meta.detect_template(text) == template
     findings = meta.find(doc("某县2018年政府信息公开工作年度报告\n" + text))
@@ -175,11 +193,15 @@ def test_template_evidence_is_a_marker() -> None:
     text = "某县2022年政府信息公开工作年度报告\n第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数"
     document = doc(text)
     (item,) = found(meta.find(document), "meta.template")
-    assert document.text[item.start:item.end] in ("本年制发件数", "本年废止件数", "现行有效件数")
+    assert document.text[item.start : item.end] in ("本年制发件数", "本年废止件数", "现行有效件数")
 
 
-REPORTS = sorted(p for folder in ("corpus", "seeds") for p in (SHARED / folder).iterdir()
-                 if p.suffix in (".txt", ".md", ".html") and p.name != "SOURCES.md")
+REPORTS = sorted(
+    p
+    for folder in ("corpus", "seeds")
+    for p in (SHARED / folder).iterdir()
+    if p.suffix in (".txt", ".md", ".html") and p.name != "SOURCES.md"
+)
 
 
 @pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.name)
@@ -195,10 +217,12 @@ def test_meta_of_real_reports_matches_gold(path: Path) -> None:
 
 
 def test_heading_inside_a_line_of_page_chrome_wins_over_the_page_title() -> None:
-    text = ("标题: 平潭县财政局2009年度政府信息公开年度报告\n发布时间: 2010-05-12 00:00\n==== 正文 ====\n"
-            "当前位置： 首页政务公开 平潭县财政局2009年度政府信息公开年度报告 来源：平潭县财政局 --> 微信 微博 "
-            "相关链接： 平潭综合实验区 2014年度政府信息公开工作年度报告 根据《条例》的要求，现将2014年度政府信息公开"
-            "工作年度报告如下。")
+    text = (
+        "标题: 平潭县财政局2009年度政府信息公开年度报告\n发布时间: 2010-05-12 00:00\n==== 正文 ====\n"
+        "当前位置： 首页政务公开 平潭县财政局2009年度政府信息公开年度报告 来源：平潭县财政局 --> 微信 微博 "
+        "相关链接： 平潭综合实验区 2014年度政府信息公开工作年度报告 根据《条例》的要求，现将2014年度政府信息公开"
+        "工作年度报告如下。"
+    )
     result = extract(read_bytes(text.encode("utf-8"), "x.txt"))
     title = result.fields["meta.title"]
     assert title.value == "平潭综合实验区2014年度政府信息公开工作年度报告"
@@ -207,10 +231,12 @@ def test_heading_inside_a_line_of_page_chrome_wins_over_the_page_title() -> None
 
 
 def test_cover_letter_title_is_not_the_report_heading() -> None:
-    text = ("关于报送《某某区公安局2015年政府信息公开年度报告》的函 区办公室："
-            "现将《某某区公安局2015年政府信息公开年度报告》"
-            "报送贵处，请审阅。 某某区公安局2016年1月4日 某某区公安局2015年政府信息公开工作报告 根据《条例》和要求，"
-            "我局编制了本报告。")
+    text = (
+        "关于报送《某某区公安局2015年政府信息公开年度报告》的函 区办公室："
+        "现将《某某区公安局2015年政府信息公开年度报告》"
+        "报送贵处，请审阅。 某某区公安局2016年1月4日 某某区公安局2015年政府信息公开工作报告 根据《条例》和要求，"
+        "我局编制了本报告。"
+    )
     result = extract(read_bytes(text.encode("utf-8"), "x.txt"))
     assert result.fields["meta.title"].value == "某某区公安局2015年政府信息公开工作报告"
     assert result.fields["meta.issuer"].value == "某某区公安局"

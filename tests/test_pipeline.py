@@ -15,8 +15,12 @@ from service.numbers import NUMBER_RE, ZERO_WORDS, parse_number, to_halfwidth
 from service.pipeline import extract
 from service.schema import FIELD_TYPES, Result
 
-REPORTS = sorted(p for folder in ("corpus", "seeds") for p in (SHARED / folder).iterdir()
-                 if p.suffix in (".txt", ".md", ".html") and p.name != "SOURCES.md")
+REPORTS = sorted(
+    p
+    for folder in ("corpus", "seeds")
+    for p in (SHARED / folder).iterdir()
+    if p.suffix in (".txt", ".md", ".html") and p.name != "SOURCES.md"
+)
 
 
 @cache
@@ -59,7 +63,7 @@ def test_every_field_has_evidence_that_shows_it(path: Path) -> None:
         assert key in FIELD_TYPES
         assert field.evidence is not None, key
         evidence = field.evidence
-        assert evidence.quote == document.text[evidence.start:evidence.end], key
+        assert evidence.quote == document.text[evidence.start : evidence.end], key
         assert evidence.quote.strip(), key
         kind = FIELD_TYPES[key]
         if kind in ("int", "signed", "wan"):
@@ -71,9 +75,9 @@ def test_every_field_has_evidence_that_shows_it(path: Path) -> None:
             assert year in evidence.quote or "年" in evidence.quote, key
         for candidate in field.candidates or []:
             if candidate.evidence:
-                assert candidate.evidence.quote == document.text[candidate.evidence.start:candidate.evidence.end]
+                assert candidate.evidence.quote == document.text[candidate.evidence.start : candidate.evidence.end]
     for item in result.unresolved:
-        assert item.evidence.quote == document.text[item.evidence.start:item.evidence.end]
+        assert item.evidence.quote == document.text[item.evidence.start : item.evidence.end]
         assert not set(item.keys) & set(result.fields), "an unresolved cell was also emitted"
 
 
@@ -141,10 +145,12 @@ def test_known_conflict_in_pingtan_2022() -> None:
 # --------------------------------------------------------------------------- hand-made reports
 
 
-LEGACY = ("某区2017年度政府信息公开工作报告\n全年主动公开政府信息120条。\n统 计 指 标\n单位\n统计数\n"
-          "（一）收到申请数\n件\n10\n1.当面申请数\n件\n4\n2.传真申请数\n件\n0\n3.网络申请数\n件\n3\n"
-          "4.信函申请数\n件\n2\n5.其他形式申请数\n件\n0\n"
-          "（二）申请办结数\n件\n10\n1.按时办结数\n件\n9\n2.延期办结数\n件\n1\n填表日期：2018年1月5日\n")
+LEGACY = (
+    "某区2017年度政府信息公开工作报告\n全年主动公开政府信息120条。\n统 计 指 标\n单位\n统计数\n"
+    "（一）收到申请数\n件\n10\n1.当面申请数\n件\n4\n2.传真申请数\n件\n0\n3.网络申请数\n件\n3\n"
+    "4.信函申请数\n件\n2\n5.其他形式申请数\n件\n0\n"
+    "（二）申请办结数\n件\n10\n1.按时办结数\n件\n9\n2.延期办结数\n件\n1\n填表日期：2018年1月5日\n"
+)
 
 
 def test_a_failed_identity_sends_its_fields_to_review_without_changing_them() -> None:
@@ -214,13 +220,16 @@ def test_model_proposals_are_merged_below_the_anchors() -> None:
 
 
 def test_unresolved_cells_reach_the_result() -> None:
-    text = ("某县2022年政府信息公开工作年度报告\n二、主动公开政府信息情况第二十条第（一）项 信息内容 本年制发件数 "
-            "本年废止件数 现行有效件数 规章000行政规范性文件8855698第二十条第（五）项信息内容本年处理决定数量"
-            "行政许可10690 三、收到和处理政府信息公开申请情况 本年新收政府信息公开申请数量")
+    text = (
+        "某县2022年政府信息公开工作年度报告\n二、主动公开政府信息情况第二十条第（一）项 信息内容 本年制发件数 "
+        "本年废止件数 现行有效件数 规章000行政规范性文件8855698第二十条第（五）项信息内容本年处理决定数量"
+        "行政许可10690 三、收到和处理政府信息公开申请情况 本年新收政府信息公开申请数量"
+    )
     result = extract(doc(text))
     assert result.template == "gb2021"
-    assert [u.keys for u in result.unresolved] == [["active.normative.issued", "active.normative.repealed",
-                                                     "active.normative.in_force"]]
+    assert [u.keys for u in result.unresolved] == [
+        ["active.normative.issued", "active.normative.repealed", "active.normative.in_force"]
+    ]
     assert not any(re.match(r"active\.normative\.", k) for k in result.fields)
     assert result.fields["active.licensing.decisions"].value == 10690
 

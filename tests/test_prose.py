@@ -32,15 +32,19 @@ def test_evidence_is_the_text_span() -> None:
     document, findings = find("2017年，全年共收到依申请公开信息3件，其中同意公开2件，同意部分公开1件，不同意公开1件。")
     assert findings.found
     for item in findings.found:
-        quote = document.text[item.start:item.end]
+        quote = document.text[item.start : item.end]
         assert str(item.value) in quote
         assert item.source == "prose"
 
 
 def test_requests_and_the_three_answers_are_told_apart() -> None:
     _, findings = find("2017年，全年共收到依申请公开信息3件，其中同意公开2件，同意部分公开1件，不同意公开1件。")
-    assert values(findings) == {"requests.received": 3, "requests.granted": 2, "requests.partial": 1,
-                                "requests.refused": 1}
+    assert values(findings) == {
+        "requests.received": 3,
+        "requests.granted": 2,
+        "requests.partial": 1,
+        "requests.refused": 1,
+    }
     assert found(findings, "requests.granted").how == "label-exact"
 
 
@@ -51,8 +55,12 @@ def test_answer_wordings_with_shu_and_dafu() -> None:
 
 def test_request_channels_share_their_numbers_only_where_allowed() -> None:
     _, findings = find("本年度收到政府信息公开申请20件，其中网络申请14件，信函申请4件，当面申请2件。")
-    assert values(findings) == {"requests.received": 20, "requests.channel.online": 14,
-                                "requests.channel.letter": 4, "requests.channel.in_person": 2}
+    assert values(findings) == {
+        "requests.received": 20,
+        "requests.channel.online": 14,
+        "requests.channel.letter": 4,
+        "requests.channel.in_person": 2,
+    }
     assert found(findings, "requests.received").how == "label-exact"
     # 收到网上申请32件 states both the total and the online channel
     _, findings = find("全年收到网上申请32件。")
@@ -73,11 +81,18 @@ def test_chinese_numerals() -> None:
 
 
 def test_other_labels() -> None:
-    _, findings = find("全年主动公开政府信息4156条，其中公开规范性文件11件。2017年全区共设立44个便民查阅点。"
-                       "专职人员3人，兼职人员5人，接受培训120人次。")
-    assert values(findings) == {"active.total": 4156, "active.normative_docs": 11,
-                                "capacity.reading_points": 44, "capacity.staff_full_time": 3,
-                                "capacity.staff_part_time": 5, "training.trainees": 120}
+    _, findings = find(
+        "全年主动公开政府信息4156条，其中公开规范性文件11件。2017年全区共设立44个便民查阅点。"
+        "专职人员3人，兼职人员5人，接受培训120人次。"
+    )
+    assert values(findings) == {
+        "active.total": 4156,
+        "active.normative_docs": 11,
+        "capacity.reading_points": 44,
+        "capacity.staff_full_time": 3,
+        "capacity.staff_part_time": 5,
+        "training.trainees": 120,
+    }
 
 
 def test_fee_in_yuan_becomes_wan() -> None:
@@ -94,20 +109,23 @@ def test_refusal_reason_in_brackets() -> None:
 # --------------------------------------------------------------------------- zero statements
 
 
-@pytest.mark.parametrize(("sentence", "key", "zero"), [
-    ("2017年，未发生政府信息公开的收费及减免情况。", "fees.collected", 0.0),
-    ("2022年，无收取信息处理费情况。", "fees.collected", 0.0),
-    ("本机关均未收取任何费用。", "fees.collected", 0.0),
-    ("本年度未出现行政诉讼情况。", "litigation.total", 0),
-    ("全年没有行政复议案件。", "review.total", 0),
-])
+@pytest.mark.parametrize(
+    ("sentence", "key", "zero"),
+    [
+        ("2017年，未发生政府信息公开的收费及减免情况。", "fees.collected", 0.0),
+        ("2022年，无收取信息处理费情况。", "fees.collected", 0.0),
+        ("本机关均未收取任何费用。", "fees.collected", 0.0),
+        ("本年度未出现行政诉讼情况。", "litigation.total", 0),
+        ("全年没有行政复议案件。", "review.total", 0),
+    ],
+)
 def test_zero_statements(sentence: str, key: str, zero: float) -> None:
     document, findings = find(sentence)
     assert values(findings) == {key: zero}
     item = found(findings, key)
     assert type(item.value) is type(zero)
     assert item.how == "label-loose" and "zero" in item.note
-    assert document.text[item.start:item.end] in sentence
+    assert document.text[item.start : item.end] in sentence
 
 
 def test_zero_statement_speaks_only_of_its_own_metric() -> None:
@@ -126,8 +144,11 @@ def test_a_stated_count_beats_a_zero_word_for_the_same_key() -> None:
 def test_stock_figures_are_not_this_years() -> None:
     """截至 a date before year end, 近3年, 历年 count a stock, not the year: such figures are dropped;
     截至12月31日 is the year itself; a 累计 without 全年 is kept but loose."""
-    for text in ("截至12月15日，共收到政府信息公开申请21件。", "近3年共受理信息公开申请2件。",
-                 "历年累计主动公开政府信息805条。"):
+    for text in (
+        "截至12月15日，共收到政府信息公开申请21件。",
+        "近3年共受理信息公开申请2件。",
+        "历年累计主动公开政府信息805条。",
+    ):
         assert values(find(text)[1]) == {}, text
     _, findings = find("截至2024年12月31日，共收到政府信息公开申请21件。")
     assert found(findings, "requests.received").how == "label-exact"
@@ -156,8 +177,10 @@ def test_zero_statements_in_many_wordings() -> None:
         "本机关未收取信息公开处理费。": {"fees.collected": 0.0},
         "没有发生因政府信息公开申请的行政复议、行政诉讼和行政申诉。": {"review.total": 0, "litigation.total": 0},
         "未收到有关政府信息公开行政复议申请。": {"review.total": 0},
-        "我局没有从事政府信息公开工作的全职人员，兼职人员1人。": {"capacity.staff_full_time": 0,
-                                                              "capacity.staff_part_time": 1},
+        "我局没有从事政府信息公开工作的全职人员，兼职人员1人。": {
+            "capacity.staff_full_time": 0,
+            "capacity.staff_part_time": 1,
+        },
         "全年未发生因依申请公开被行政复议纠错的情况。": {},
     }
     for text, expected in cases.items():
@@ -169,10 +192,12 @@ def test_line_break_inside_a_sentence() -> None:
     document, findings = find(text)
     assert values(findings) == {"requests.received": 3, "requests.granted": 2}
     for item in findings.found:
-        quote = document.text[item.start:item.end]
+        quote = document.text[item.start : item.end]
         assert "\n" in quote and quote.endswith("件")
-    assert document.text[found(findings, "requests.granted").start:found(findings, "requests.granted").end] \
+    assert (
+        document.text[found(findings, "requests.granted").start : found(findings, "requests.granted").end]
         == "同意公\n开2件"
+    )
 
 
 def test_joined_view_removes_only_breaks_inside_a_sentence() -> None:
@@ -186,13 +211,16 @@ def test_joined_view_removes_only_breaks_inside_a_sentence() -> None:
 # --------------------------------------------------------------------------- leave these alone
 
 
-@pytest.mark.parametrize("sentence", [
-    "根据《条例》第3条规定，2017年本机关认真落实各项要求。",
-    "联系电话：0431-84651234，邮编：350400。",
-    "网上办理占40.2%，办结率100%。",
-    "2018年将进一步加强培训。",
-    "| 收到申请 | 3件 |\n| 同意公开 | 2件 |",  # a table line is the table finders' business
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "根据《条例》第3条规定，2017年本机关认真落实各项要求。",
+        "联系电话：0431-84651234，邮编：350400。",
+        "网上办理占40.2%，办结率100%。",
+        "2018年将进一步加强培训。",
+        "| 收到申请 | 3件 |\n| 同意公开 | 2件 |",  # a table line is the table finders' business
+    ],
+)
 def test_unrelated_numbers_are_not_picked_up(sentence: str) -> None:
     _, findings = find(sentence)
     assert findings.found == []
@@ -220,5 +248,8 @@ def test_a_counting_rule_in_a_table_label_is_not_a_figure() -> None:
 
 def test_section_six_fee_figures_of_the_2021_template() -> None:
     _, findings = find("本年度发出收费通知2件，收费通知总金额600元，实际收取总金额380元。")
-    assert values(findings) == {"fees.notices": 2, "fees.notices_amount": pytest.approx(0.06),
-                                "fees.collected": pytest.approx(0.038)}
+    assert values(findings) == {
+        "fees.notices": 2,
+        "fees.notices_amount": pytest.approx(0.06),
+        "fees.collected": pytest.approx(0.038),
+    }

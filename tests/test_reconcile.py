@@ -8,9 +8,11 @@ from service.anchors import Found
 from service.confidence import BASE_CONFIDENCE, REVIEW_BELOW, confidence_for, needs_review
 from service.reconcile import merge, same_value
 
-TEXT = ("| 一、本年新收政府信息公开申请数量 | 71 | 3 | 0 | 0 | 0 | 0 | 74 |\n"
-        "2022年，全区收到政府信息公开申请75件。全年共收到申请74件。截至年底累计收到申请80件。\n"
-        "收取信息处理费共计5394432.52元。")
+TEXT = (
+    "| 一、本年新收政府信息公开申请数量 | 71 | 3 | 0 | 0 | 0 | 0 | 74 |\n"
+    "2022年，全区收到政府信息公开申请75件。全年共收到申请74件。截至年底累计收到申请80件。\n"
+    "收取信息处理费共计5394432.52元。"
+)
 
 
 def at(fragment: str, key: str, value: object, source: str, how: str, **extra: object) -> Found:
@@ -32,7 +34,7 @@ def test_table_beats_prose_and_the_conflict_is_reviewed() -> None:
     assert field.review and field.confidence <= 0.6
     assert [(c.value, c.source) for c in field.candidates] == [(74, "table"), (75, "prose")]
     assert field.candidates[1].evidence.quote == "收到政府信息公开申请75件"
-    assert field.evidence.quote == TEXT[field.evidence.start:field.evidence.end] == "| 74"
+    assert field.evidence.quote == TEXT[field.evidence.start : field.evidence.end] == "| 74"
     assert field.reason.startswith("X-text") and "74" in field.reason and "75" in field.reason
     (check,) = conflicts
     assert (check.id, check.status, check.keys) == ("X-text", "fail", ["requests.received"])
@@ -112,11 +114,14 @@ def test_wan_values_agree_within_half_a_fen() -> None:
 
 
 def test_keys_come_out_in_catalogue_order() -> None:
-    fields, _ = merge([
-        at("收到申请74件", "requests.received", 74, "prose", "label-exact"),
-        at("2022年", "meta.year", 2022, "prose", "header"),
-        at("收取信息处理费共计5394432.52元", "fees.collected", 539.443252, "prose", "label-exact"),
-    ], TEXT)
+    fields, _ = merge(
+        [
+            at("收到申请74件", "requests.received", 74, "prose", "label-exact"),
+            at("2022年", "meta.year", 2022, "prose", "header"),
+            at("收取信息处理费共计5394432.52元", "fees.collected", 539.443252, "prose", "label-exact"),
+        ],
+        TEXT,
+    )
     assert list(fields) == ["meta.year", "requests.received", "fees.collected"]
 
 

@@ -33,8 +33,15 @@ TEXT = (
 )
 
 
-def build(report_id: str, values: dict[str, object], *, text: str = TEXT, low: tuple[str, ...] = (),
-          template: str = "legacy", unresolved: list[Unresolved] | None = None) -> Result:
+def build(
+    report_id: str,
+    values: dict[str, object],
+    *,
+    text: str = TEXT,
+    low: tuple[str, ...] = (),
+    template: str = "legacy",
+    unresolved: list[Unresolved] | None = None,
+) -> Result:
     """A result as the pipeline builds it: evidence for every value, checks run, failed identities marked."""
     fields = {}
     for key, value in values.items():
@@ -43,17 +50,35 @@ def build(report_id: str, values: dict[str, object], *, text: str = TEXT, low: t
         assert start >= 0 or key == "meta.template", f"{needle} not in text"
         evidence = Evidence(start=start, end=start + len(needle), quote=needle) if start >= 0 else None
         confidence = 0.6 if key in low else 0.93
-        fields[key] = FieldValue(value=value, confidence=confidence, review=key in low, source="prose",
-                                 evidence=evidence, reason="loose wording" if key in low else None)
+        fields[key] = FieldValue(
+            value=value,
+            confidence=confidence,
+            review=key in low,
+            source="prose",
+            evidence=evidence,
+            reason="loose wording" if key in low else None,
+        )
     checks = run_checks(values, template)
     mark_failed_checks(fields, checks)
-    return Result(report=ReportInfo(id=report_id, sha256="0" * 64, chars=len(text)), template=template,
-                  fields=fields, checks=checks, unresolved=unresolved or [],
-                  provenance=Provenance(extractor="test"), text=text)
+    return Result(
+        report=ReportInfo(id=report_id, sha256="0" * 64, chars=len(text)),
+        template=template,
+        fields=fields,
+        checks=checks,
+        unresolved=unresolved or [],
+        provenance=Provenance(extractor="test"),
+        text=text,
+    )
 
 
-REVIEW_OK = {"meta.year": 2017, "requests.received": 23, "review.upheld": 2, "review.corrected": 1,
-             "review.other": 2, "review.total": 5}
+REVIEW_OK = {
+    "meta.year": 2017,
+    "requests.received": 23,
+    "review.upheld": 2,
+    "review.corrected": 1,
+    "review.other": 2,
+    "review.total": 5,
+}
 
 
 def done_report(store: Store, data: bytes, result_for: dict[str, object], **kwargs: object) -> str:
@@ -249,8 +274,14 @@ def test_accept_takes_the_field_out_of_review(store: Store) -> None:
 def test_correction_reruns_checks_and_sends_the_identity_to_review(store: Store) -> None:
     report = done_report(store, b"r", REVIEW_OK)
     assert store.report(report)["pending_review"] == 0
-    reviewed = store.decide(report, "review.other", "correct", value=3, reviewer="bob",
-                            evidence=(TEXT.find("其他2件"), TEXT.find("其他2件") + 4))
+    reviewed = store.decide(
+        report,
+        "review.other",
+        "correct",
+        value=3,
+        reviewer="bob",
+        evidence=(TEXT.find("其他2件"), TEXT.find("其他2件") + 4),
+    )
     other = reviewed.fields["review.other"]
     assert (other.value, other.source, other.review, other.confidence) == (3, "human", False, 1.0)
     assert other.evidence.quote == "其他2件"
@@ -284,19 +315,29 @@ def test_skip_keeps_the_field_in_review_at_the_end_of_the_queue(store: Store) ->
 
 def test_queue_is_least_confident_first_across_reports(store: Store) -> None:
     a = done_report(store, b"a", REVIEW_OK, low=("requests.received",))
-    unresolved = Unresolved(keys=["litigation.total"], candidates=[[0], [1]],
-                            evidence=Evidence(start=0, end=2, quote=TEXT[:2]), reason="two readings")
+    unresolved = Unresolved(
+        keys=["litigation.total"],
+        candidates=[[0], [1]],
+        evidence=Evidence(start=0, end=2, quote=TEXT[:2]),
+        reason="two readings",
+    )
     b = done_report(store, b"b", {"meta.year": 2017}, unresolved=[unresolved])
     items, _ = store.review_queue()
     assert [(i["report"], i["key"], i["confidence"]) for i in items] == [
-        (b, "litigation.total", 0.0), (a, "requests.received", 0.6)]
+        (b, "litigation.total", 0.0),
+        (a, "requests.received", 0.6),
+    ]
     assert items[0]["value"] is None and "two readings" in items[0]["reason"]
     assert [i["key"] for i in store.review_queue(report_id=a)[0]] == ["requests.received"]
 
 
 def test_unresolved_key_is_settled_by_a_correction(store: Store) -> None:
-    unresolved = Unresolved(keys=["litigation.total", "complaints.total"], candidates=[[0, 1], [1, 0]],
-                            evidence=Evidence(start=0, end=2, quote=TEXT[:2]), reason="two readings")
+    unresolved = Unresolved(
+        keys=["litigation.total", "complaints.total"],
+        candidates=[[0, 1], [1, 0]],
+        evidence=Evidence(start=0, end=2, quote=TEXT[:2]),
+        reason="two readings",
+    )
     report = done_report(store, b"u", {"meta.year": 2017}, unresolved=[unresolved])
     with pytest.raises(Conflict, match="no value to accept"):
         store.decide(report, "litigation.total", "accept", reviewer="ann")
@@ -316,22 +357,26 @@ def test_correction_to_none_removes_a_spurious_value(store: Store) -> None:
     assert store.report(report)["pending_review"] == 0
 
 
-@pytest.mark.parametrize(("key", "action", "kwargs", "error", "message"), [
-    ("requests.nonsense", "accept", {}, NotFound, "not a FIELDS.md key"),
-    ("review.total", "correct", {"value": "5"}, Invalid, "expected an integer"),
-    ("review.total", "correct", {"value": -1}, Invalid, "non-negative"),
-    ("review.total", "correct", {"value": True}, Invalid, "expected an integer"),
-    ("meta.publish_date", "correct", {"value": "2018-02-30"}, Invalid, "meta.publish_date"),
-    ("review.total", "correct", {"value": 5, "evidence": (10, 5)}, Invalid, "start < end"),
-    ("review.total", "correct", {"value": 5, "evidence": (0, 10_000)}, Invalid, "text length"),
-    ("review.total", "correct", {"value": None, "evidence": (0, 1)}, Invalid, "removing"),
-    ("review.total", "accept", {"evidence": (0, 1)}, Invalid, "only given with correct"),
-    ("review.total", "accept", {"expected": 4}, Conflict, "is now 5"),
-    ("review.total", "accept", {"reviewer": "  "}, Invalid, "reviewer"),
-    ("review.total", "reject", {}, Invalid, "accept, correct or skip"),
-])
-def test_bad_decisions_are_refused_and_not_recorded(store: Store, key: str, action: str, kwargs: dict,
-                                                    error: type[Exception], message: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "action", "kwargs", "error", "message"),
+    [
+        ("requests.nonsense", "accept", {}, NotFound, "not a FIELDS.md key"),
+        ("review.total", "correct", {"value": "5"}, Invalid, "expected an integer"),
+        ("review.total", "correct", {"value": -1}, Invalid, "non-negative"),
+        ("review.total", "correct", {"value": True}, Invalid, "expected an integer"),
+        ("meta.publish_date", "correct", {"value": "2018-02-30"}, Invalid, "meta.publish_date"),
+        ("review.total", "correct", {"value": 5, "evidence": (10, 5)}, Invalid, "start < end"),
+        ("review.total", "correct", {"value": 5, "evidence": (0, 10_000)}, Invalid, "text length"),
+        ("review.total", "correct", {"value": None, "evidence": (0, 1)}, Invalid, "removing"),
+        ("review.total", "accept", {"evidence": (0, 1)}, Invalid, "only given with correct"),
+        ("review.total", "accept", {"expected": 4}, Conflict, "is now 5"),
+        ("review.total", "accept", {"reviewer": "  "}, Invalid, "reviewer"),
+        ("review.total", "reject", {}, Invalid, "accept, correct or skip"),
+    ],
+)
+def test_bad_decisions_are_refused_and_not_recorded(
+    store: Store, key: str, action: str, kwargs: dict, error: type[Exception], message: str
+) -> None:
     report = done_report(store, b"r", REVIEW_OK)
     kwargs = {"reviewer": "ann", **kwargs}
     with pytest.raises(error, match=message):
@@ -354,8 +399,9 @@ def test_wan_values_are_stored_as_numbers(store: Store) -> None:
 def test_export_gold_writes_only_fully_reviewed_reports(store: Store, tmp_path: Path) -> None:
     untouched = done_report(store, b"a", REVIEW_OK)  # no decision: nobody looked at it
     waiting = done_report(store, b"b", REVIEW_OK, low=("requests.received", "review.other"), text=TEXT + " ")
-    reviewed = done_report(store, b"c", {**REVIEW_OK, "meta.template": "legacy"}, low=("requests.received",),
-                           text=TEXT + "  ")
+    reviewed = done_report(
+        store, b"c", {**REVIEW_OK, "meta.template": "legacy"}, low=("requests.received",), text=TEXT + "  "
+    )
     store.decide(waiting, "requests.received", "accept", reviewer="ann")
     store.decide(reviewed, "requests.received", "correct", value=24, reviewer="bob")
     store.decide(reviewed, "review.other", "accept", reviewer="ann")
@@ -420,8 +466,12 @@ def test_a_correction_that_mends_an_identity_failing_at_extraction_releases_its_
     broken = {**REVIEW_OK, "review.other": 1}
     text = TEXT.replace("其他2件", "其他1件")
     report = done_report(store, b"broken", broken, text=text)
-    assert {item["key"] for item in store.review_queue()[0]} == {"review.total", "review.upheld",
-                                                                 "review.corrected", "review.other"}
+    assert {item["key"] for item in store.review_queue()[0]} == {
+        "review.total",
+        "review.upheld",
+        "review.corrected",
+        "review.other",
+    }
     reviewed = store.decide(report, "review.other", "correct", value=2, reviewer="ann")
     assert [c.status for c in reviewed.checks if c.id == "L-review[review]"] == ["pass"]
     assert store.review_queue()[1] == 0

@@ -64,14 +64,17 @@ def test_unknown_key(tmp_path):
     assert errors == [("requests.recieved", "not a FIELDS.md key")]
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("requests.received", "23"),
-    ("requests.received", -1),
-    ("requests.received", 2.5),
-    ("meta.publish_date", "2018年1月8日"),
-    ("capacity.budget", "2.5"),
-    ("meta.title", " "),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("requests.received", "23"),
+        ("requests.received", -1),
+        ("requests.received", 2.5),
+        ("meta.publish_date", "2018年1月8日"),
+        ("capacity.budget", "2.5"),
+        ("meta.title", " "),
+    ],
+)
 def test_wrong_type(tmp_path, key, value):
     data = json.loads(json.dumps(OK))
     data["fields"][key] = value
@@ -99,19 +102,22 @@ def test_not_json(tmp_path):
 def test_note_on_unknown_key_is_a_warning(tmp_path):
     data = json.loads(json.dumps(OK))
     data["notes"]["requests.recieved"] = "typo"
-    assert problems_of(tmp_path, data) == [("warning", "requests.recieved",
-                                            "note on a key that is not a FIELDS.md key")]
+    assert problems_of(tmp_path, data) == [
+        ("warning", "requests.recieved", "note on a key that is not a FIELDS.md key")
+    ]
 
 
 def test_applicant_columns_only_in_gb_templates(tmp_path):
     errors = errors_of(tmp_path, with_fields(requests__by_applicant__natural_person__received=20))
-    assert errors == [("requests.by_applicant.natural_person.received",
-                       "applicant columns exist only in gb2019/gb2021 table 三")]
+    assert errors == [
+        ("requests.by_applicant.natural_person.received", "applicant columns exist only in gb2019/gb2021 table 三")
+    ]
 
 
 def test_bad_template_value(tmp_path):
     assert ("meta.template", "'gb2020' is not one of gb2021, gb2019, legacy") in errors_of(
-        tmp_path, with_fields(meta__template="gb2020"))
+        tmp_path, with_fields(meta__template="gb2020")
+    )
 
 
 def test_unexplained_identity_failure_is_an_error(tmp_path):
@@ -155,8 +161,9 @@ def test_repository_gold_has_no_errors():
 def test_template_specific_keys_warn(tmp_path):
     legacy = problems_of(tmp_path, with_fields(requests__carried_over=2))
     assert legacy == [("warning", "requests.carried_over", "a gb table key in a legacy report")]
-    gb = with_fields(meta__template="gb2021", meta__year=2022, active__procurement__items=3,
-                     requests__channel__online=1)
+    gb = with_fields(
+        meta__template="gb2021", meta__year=2022, active__procurement__items=3, requests__channel__online=1
+    )
     del gb["fields"]["review.total"]  # keep T4-blocks out of the way: no total, nothing to check
     assert problems_of(tmp_path, gb) == [
         ("warning", "active.procurement.items", "a gb2019 table 二 key in a gb2021 report"),

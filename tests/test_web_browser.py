@@ -24,8 +24,15 @@ from service.store import DB_NAME
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TOKEN = "browser-test-token"
 SCREENSHOT = Path("/tmp/nianbao-review-page.png")
 
@@ -107,8 +114,9 @@ def test_review_in_the_browser_accept_and_correct(service: tuple[str, Path], bro
     mark = page.locator("mark#evidence")
     if detail.get_attribute("data-start"):
         assert mark.is_visible() and mark.inner_text()
-        assert mark.evaluate("m => { const r = m.getBoundingClientRect(); return r.top >= 0 && "
-                             "r.bottom <= window.innerHeight; }")
+        assert mark.evaluate(
+            "m => { const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }"
+        )
 
     # j/k move the selection
     page.keyboard.press("j")
@@ -160,10 +168,15 @@ def test_review_in_the_browser_accept_and_correct(service: tuple[str, Path], bro
     assert problems == []
 
     with sqlite3.connect(data_dir / DB_NAME) as db:
-        rows = db.execute("SELECT key, action, value, reviewer, decided_at, evidence_start, evidence_end "
-                          "FROM decisions WHERE report_id = ? ORDER BY id", (report_id,)).fetchall()
-    assert [(r[0], r[1], r[3]) for r in rows] == [(accept_key, "accept", "Ann Reviewer"),
-                                                 (correct_key, "correct", "Ann Reviewer")]
+        rows = db.execute(
+            "SELECT key, action, value, reviewer, decided_at, evidence_start, evidence_end "
+            "FROM decisions WHERE report_id = ? ORDER BY id",
+            (report_id,),
+        ).fetchall()
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        (accept_key, "accept", "Ann Reviewer"),
+        (correct_key, "correct", "Ann Reviewer"),
+    ]
     assert rows[1][2] == str(new_value) and rows[0][4] and rows[1][4]
     start, end = rows[1][5], rows[1][6]
     assert end - start == 7
@@ -179,8 +192,10 @@ def test_review_in_the_browser_accept_and_correct(service: tuple[str, Path], bro
 def test_hostile_report_text_stays_inert_in_the_browser(service: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
     base, _ = service
     text = (SEEDS / "erdao-district-2017.txt").read_text(encoding="utf-8")
-    evil = ('<script>window.__pwned = 1; alert(1)</script>\n<img src=x onerror="window.__pwned = 2; alert(2)">\n'
-            '<svg onload="window.__pwned = 3"></svg>\n' + text)
+    evil = (
+        '<script>window.__pwned = 1; alert(1)</script>\n<img src=x onerror="window.__pwned = 2; alert(2)">\n'
+        '<svg onload="window.__pwned = 3"></svg>\n' + text
+    )
     report_id = submit(base, Path("<img src=y onerror=alert(3)>.txt"), text=evil)
     page, outside, problems = new_page(browser, base)
     for url in (f"{base}/reports/{report_id}/view", f"{base}/review"):

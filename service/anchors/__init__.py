@@ -9,15 +9,15 @@ from service.schema import Source
 
 # How a value was found, strongest first; confidence.py turns this into a number.
 How = Literal[
-    "table-identity",   # a template-table cell whose row/column identities hold
-    "table-cell",       # a table cell read by its label, no identity to confirm it
-    "table-split",      # a cell cut out of a run of digits by the identities
-    "header",           # a labelled header line (发布时间: …, 标题: …)
-    "label-exact",      # a FIELDS.md label right next to its number
-    "label-loose",      # a looser wording or a zero word (无/未发生)
-    "llm-exact",        # model value whose quote was found verbatim
-    "llm-normalised",   # quote found after normalising digits/punctuation/whitespace
-    "llm-fuzzy",        # quote found only approximately
+    "table-identity",  # a template-table cell whose row/column identities hold
+    "table-cell",  # a table cell read by its label, no identity to confirm it
+    "table-split",  # a cell cut out of a run of digits by the identities
+    "header",  # a labelled header line (发布时间: …, 标题: …)
+    "label-exact",  # a FIELDS.md label right next to its number
+    "label-loose",  # a looser wording or a zero word (无/未发生)
+    "llm-exact",  # model value whose quote was found verbatim
+    "llm-normalised",  # quote found after normalising digits/punctuation/whitespace
+    "llm-fuzzy",  # quote found only approximately
 ]
 
 
@@ -54,4 +54,4 @@ class Findings:
 
 def in_pipe_row(text: str, at: int) -> bool:
     """Whether ``at`` lies in a pipe-table row (Markdown, or an HTML table as ingest renders it)."""
-    return text[text.rfind("\n", 0, at) + 1:at].lstrip().startswith("|")
+    return text[text.rfind("\n", 0, at) + 1 : at].lstrip().startswith("|")

@@ -62,7 +62,7 @@ def chunks_in(text: str, start: int, end: int, width: int) -> list[Chunk]:
     if len(lines) >= 3:
         return [chunk for line in lines for chunk in _pipe_row(line, width)]
     chunks: list[Chunk] = []
-    region = ENUMERATOR.sub(" ", text[start:end + 3])[:end - start]  # (the label after the end decides)
+    region = ENUMERATOR.sub(" ", text[start : end + 3])[: end - start]  # (the label after the end decides)
     region = re.sub(r"\d{4}\s*年", lambda m: " " * len(m.group()), region)  # years are never cells
     for match in NUMBER.finditer(region):
         chunks.append(Chunk(match.group(), start + match.start(), start + match.end()))
@@ -76,12 +76,16 @@ def _pipe_row(line: re.Match[str], width: int) -> list[Chunk]:
     """The data cells of one pipe row: every cell after its last label cell, a blank one being an empty
     table cell. A row of blanks narrower than the table is layout; trailing blanks beyond the table's
     width come from an over-wide header row."""
-    cells = [(cell.group().strip(), line.start() + cell.start() + len(cell.group()) - len(cell.group().lstrip()))
-             for cell in PIPE_CELL.finditer(line.group())]
+    cells = [
+        (cell.group().strip(), line.start() + cell.start() + len(cell.group()) - len(cell.group().lstrip()))
+        for cell in PIPE_CELL.finditer(line.group())
+    ]
     labels = [i for i, (value, _) in enumerate(cells) if value and not value.isdigit()]
-    data = cells[labels[-1] + 1:] if labels else cells
-    row = [Chunk(value, at, at + len(value), glued=False) if value else Chunk(BLANK, at, at, glued=False)
-           for value, at in data]
+    data = cells[labels[-1] + 1 :] if labels else cells
+    row = [
+        Chunk(value, at, at + len(value), glued=False) if value else Chunk(BLANK, at, at, glued=False)
+        for value, at in data
+    ]
     while len(row) > width and row[-1].digits == BLANK:
         row.pop()
     if all(chunk.digits == BLANK for chunk in row) and len(row) < width:
@@ -174,7 +178,7 @@ def _sum_row(cells: list[Cell]) -> bool:
 def _block_rows(cells: list[Cell]) -> bool:
     """Table 四 as one row of three blocks: each block's 总计 equals its four outcomes."""
     for block in range(3):
-        values = [c.value for c in cells[block * 5:block * 5 + 5]]
+        values = [c.value for c in cells[block * 5 : block * 5 + 5]]
         if None not in values and sum(values[:4]) != values[4]:
             return False
     return True
@@ -210,8 +214,10 @@ def find_table_three(document: Document, template: str) -> Findings:
         # left out can also be read as the shorter template, shifted by a row
         readings = [reading for failed, reading in _scored(readings, t3_keys(other), other) if failed == 0]
         if not readings:
-            findings.warnings.append(f"table 三 found but its {len(chunks)} numbers do not decode into "
-                                     f"{len(keys)} rows of 7 under the row identities; reading it row by row")
+            findings.warnings.append(
+                f"table 三 found but its {len(chunks)} numbers do not decode into "
+                f"{len(keys)} rows of 7 under the row identities; reading it row by row"
+            )
             findings.extend(_rows_by_label(document, start, end, template))
             return findings
         # the rows are those of the other template's table 三 (（六）其他处理 as one row or three)
@@ -223,17 +229,31 @@ def find_table_three(document: Document, template: str) -> Findings:
 
 # Words that name each table-三 row, for reading a table whose rows cannot all be found in order.
 T3_ROW_WORDS: dict[str, str] = {
-    "received": r"本年新收", "carried_over": r"上年结转", "granted": r"予以公开", "partial": r"部分公开",
-    "refused_reason.state_secret": r"国家秘密", "refused_reason.prohibited_by_law": r"禁止公开",
-    "refused_reason.security_stability": r"三安全一稳定", "refused_reason.third_party_rights": r"第三方合法权益",
-    "refused_reason.internal_affairs": r"内部事务", "refused_reason.process_info": r"过程性信息",
-    "refused_reason.enforcement_files": r"行政执法案卷", "refused_reason.query_matters": r"行政查询事项",
-    "not_held": r"不掌握", "needs_creation": r"另行制作", "unclear": r"仍不明确",
-    "not_processed.complaint": r"信访举报投诉", "not_processed.duplicate": r"重复申请",
-    "not_processed.publication": r"公开出版物", "not_processed.excessive": r"大量反复申请",
-    "not_processed.confirmation": r"重新出具", "other_handling.total": r"其他处理",
-    "other_handling.no_correction": r"逾期不补正", "other_handling.unpaid": r"缴纳费用",
-    "other_handling.other": r"\d?\s*[.．、]\s*其他(?!法律)", "processed_total": r"总计",
+    "received": r"本年新收",
+    "carried_over": r"上年结转",
+    "granted": r"予以公开",
+    "partial": r"部分公开",
+    "refused_reason.state_secret": r"国家秘密",
+    "refused_reason.prohibited_by_law": r"禁止公开",
+    "refused_reason.security_stability": r"三安全一稳定",
+    "refused_reason.third_party_rights": r"第三方合法权益",
+    "refused_reason.internal_affairs": r"内部事务",
+    "refused_reason.process_info": r"过程性信息",
+    "refused_reason.enforcement_files": r"行政执法案卷",
+    "refused_reason.query_matters": r"行政查询事项",
+    "not_held": r"不掌握",
+    "needs_creation": r"另行制作",
+    "unclear": r"仍不明确",
+    "not_processed.complaint": r"信访举报投诉",
+    "not_processed.duplicate": r"重复申请",
+    "not_processed.publication": r"公开出版物",
+    "not_processed.excessive": r"大量反复申请",
+    "not_processed.confirmation": r"重新出具",
+    "other_handling.total": r"其他处理",
+    "other_handling.no_correction": r"逾期不补正",
+    "other_handling.unpaid": r"缴纳费用",
+    "other_handling.other": r"\d?\s*[.．、]\s*其他(?!法律)",
+    "processed_total": r"总计",
     "carried_forward": r"结转下年度",
 }
 
@@ -258,10 +278,17 @@ def _rows_by_label(document: Document, start: int, end: int, template: str) -> F
         keys = [f"requests.by_applicant.{c}.{row}" for c in APPLICANT_COLUMNS] + [f"requests.{row}"]
         for key, cell in zip(keys, readings[0][0], strict=True):
             if cell.value is not None:
-                findings.found.append(Found(key, cell.value, *_row_span(text, readings[0][0]), "table",
-                                            "label-loose", note="table 三 read row by row: its rows do not "
-                                            "all decode in order",
-                                            extra={"table": "table 三"}))
+                findings.found.append(
+                    Found(
+                        key,
+                        cell.value,
+                        *_row_span(text, readings[0][0]),
+                        "table",
+                        "label-loose",
+                        note="table 三 read row by row: its rows do not all decode in order",
+                        extra={"table": "table 三"},
+                    )
+                )
     return findings
 
 
@@ -269,19 +296,30 @@ def _line_start_if_pipe(text: str, at: int) -> int:
     return text.rfind("\n", 0, at) + 1 if in_pipe_row(text, at) else at
 
 
-def _scored(readings: list[list[list[Cell]]], keys: list[list[str]], template: str
-            ) -> list[tuple[int, list[list[Cell]]]]:
+def _scored(
+    readings: list[list[list[Cell]]], keys: list[list[str]], template: str
+) -> list[tuple[int, list[list[Cell]]]]:
     """Each reading with the number of identities (over the whole table) its values fail."""
     scored = []
     for reading in readings:
-        values = {key: cell.value for row, row_keys in zip(reading, keys, strict=True)
-                  for key, cell in zip(row_keys, row, strict=True) if cell.value is not None}
+        values = {
+            key: cell.value
+            for row, row_keys in zip(reading, keys, strict=True)
+            for key, cell in zip(row_keys, row, strict=True)
+            if cell.value is not None
+        }
         scored.append((sum(check.status == "fail" for check in run_checks(values, template)), reading))
     return scored
 
 
-def _emit_readings(document: Document, findings: Findings, readings: list[list[list[Cell]]],
-                   keys: list[list[str]], template: str, table: str) -> None:
+def _emit_readings(
+    document: Document,
+    findings: Findings,
+    readings: list[list[list[Cell]]],
+    keys: list[list[str]],
+    template: str,
+    table: str,
+) -> None:
     """Keep the readings whose column identities fail least; emit the cells they agree on."""
     scored = _scored(readings, keys, template)
     best = min(failed for failed, _ in scored)
@@ -294,12 +332,13 @@ def _emit_readings(document: Document, findings: Findings, readings: list[list[l
             if cell.value is None:
                 continue  # a blank cell is absent
             span = _row_span(document.text, survivors[0][r])
-            found = Found(key, cell.value, *span, "table", how,
-                          extra={"table": table, "row": r, "column": c})
+            found = Found(key, cell.value, *span, "table", how, extra={"table": table, "row": r, "column": c})
             if len(options) > 1:
                 found.how = "table-split"
-                found.note = (f"{table}: {len(survivors)} readings satisfy the identities; "
-                              f"this cell could be {sorted(o for o in options if o is not None)}")
+                found.note = (
+                    f"{table}: {len(survivors)} readings satisfy the identities; "
+                    f"this cell could be {sorted(o for o in options if o is not None)}"
+                )
                 found.extra["ambiguous"] = sorted(o for o in options if o is not None)
             elif best:
                 found.note = f"{table}: no reading satisfies every column identity"
@@ -370,12 +409,20 @@ T2_ROWS = {
     ],
 }
 T2_START = re.compile(r"第二十条\s*第\s*[（(]\s*一\s*[）)]\s*项")
-T2_BOUNDARY = re.compile(r"第二十条|信息内容|行政规范性文件|规范性文件|规章|行政许可|其他对外管理服务事项|行政处罚"
-                         r"|行政强制|行政事业性收费|政府集中采购|[一二三四]\s*、")
+T2_BOUNDARY = re.compile(
+    r"第二十条|信息内容|行政规范性文件|规范性文件|规章|行政许可|其他对外管理服务事项|行政处罚"
+    r"|行政强制|行政事业性收费|政府集中采购|[一二三四]\s*、"
+)
 T2_VALUE = re.compile(r"[-－]?\d+(?:\.\d+)?\s*(?:万元|元)?")
 # words a report uses in prose for a table-二 column, to settle a glued run
-T2_PROSE_WORDS = {"issued": "制发", "repealed": "废止", "in_force": "现行有效", "new_made": "制作",
-                  "new_published": "新公开", "total_published": "公开总"}
+T2_PROSE_WORDS = {
+    "issued": "制发",
+    "repealed": "废止",
+    "in_force": "现行有效",
+    "new_made": "制作",
+    "new_published": "新公开",
+    "total_published": "公开总",
+}
 
 
 def find_table_two(document: Document, template: str) -> Findings:
@@ -404,8 +451,9 @@ def _t2_label(text: str, label: str, start: int, end: int) -> re.Match[str] | No
     return re.compile(pattern).search(text, start, end)
 
 
-def _emit_t2_row(document: Document, findings: Findings, label_at: int, keys: list[str],
-                 values: list[re.Match[str]]) -> None:
+def _emit_t2_row(
+    document: Document, findings: Findings, label_at: int, keys: list[str], values: list[re.Match[str]]
+) -> None:
     text = document.text
     tokens = _merged_cells_once([m for m in values if m.group().strip()], text, label_at, len(keys))
     if not tokens:
@@ -415,14 +463,20 @@ def _emit_t2_row(document: Document, findings: Findings, label_at: int, keys: li
         for key, token in zip(keys, tokens, strict=True):
             value = _t2_value(key, token.group())
             if value is not None:
-                findings.found.append(Found(key, value, label_at, token.end(), "table", "table-cell",
-                                            extra={"table": "table 二"}))
+                findings.found.append(
+                    Found(key, value, label_at, token.end(), "table", "table-cell", extra={"table": "table 二"})
+                )
         return
     runs = [token.group().strip() for token in tokens]
     if len(tokens) > len(keys) or in_pipe_row(text, label_at):
-        findings.unresolved.append(Unresolved(
-            keys=keys, candidates=[], evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
-            reason=f"table 二 row prints {len(tokens)} cells for {len(keys)} columns"))
+        findings.unresolved.append(
+            Unresolved(
+                keys=keys,
+                candidates=[],
+                evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
+                reason=f"table 二 row prints {len(tokens)} cells for {len(keys)} columns",
+            )
+        )
         return
     run = " ".join(runs)
     candidates = list(islice(_t2_splits(keys, runs), 200))
@@ -431,14 +485,19 @@ def _emit_t2_row(document: Document, findings: Findings, label_at: int, keys: li
         chosen = candidates[0] if len(candidates) == 1 else settled
         note = None if len(candidates) == 1 else "glued run settled by the report's prose"
         for key, value in zip(keys, chosen, strict=True):
-            findings.found.append(Found(key, value, label_at, end, "table", "table-split", note=note,
-                                        extra={"table": "table 二"}))
+            findings.found.append(
+                Found(key, value, label_at, end, "table", "table-split", note=note, extra={"table": "table 二"})
+            )
         return
-    findings.unresolved.append(Unresolved(
-        keys=keys, candidates=[list(c) for c in candidates[:12]],
-        evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
-        reason=f"table 二 cells printed as one run '{run}': {len(candidates)} splits, table 二 has no identity "
-               "to settle them"))
+    findings.unresolved.append(
+        Unresolved(
+            keys=keys,
+            candidates=[list(c) for c in candidates[:12]],
+            evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
+            reason=f"table 二 cells printed as one run '{run}': {len(candidates)} splits, table 二 has no identity "
+            "to settle them",
+        )
+    )
 
 
 def _merged_cells_once(tokens: list[re.Match[str]], text: str, label_at: int, wanted: int) -> list[re.Match[str]]:
@@ -460,7 +519,7 @@ def _pipe_header_above(text: str, at: int) -> list[str] | None:
     if not in_pipe_row(text, at):
         return None
     line_start = text.rfind("\n", 0, at) + 1
-    for line in reversed(text[max(0, line_start - 600):line_start].splitlines()):
+    for line in reversed(text[max(0, line_start - 600) : line_start].splitlines()):
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if cells and cells[0] == "信息内容":
             return cells[1:]
@@ -534,9 +593,12 @@ def _settle_by_prose(text: str, keys: list[str], candidates: list[tuple]) -> tup
         confirmed[key] = {int(m.group(1)) for m in pattern.finditer(text)}
     if not any(confirmed.values()):
         return None
-    matching = [c for c in candidates
-                if all(not confirmed.get(k) or v in confirmed[k] for k, v in zip(keys, c, strict=True))
-                and any(confirmed.get(k) and v in confirmed[k] for k, v in zip(keys, c, strict=True))]
+    matching = [
+        c
+        for c in candidates
+        if all(not confirmed.get(k) or v in confirmed[k] for k, v in zip(keys, c, strict=True))
+        and any(confirmed.get(k) and v in confirmed[k] for k, v in zip(keys, c, strict=True))
+    ]
     return matching[0] if len(matching) == 1 else None
 
 

@@ -22,8 +22,10 @@ PARENTHETICAL = re.compile(r"[（(][^（()）\n]{0,80}[）)]")
 ENUMERATOR = re.compile(r"\d(?=\s*[.．、]\s*[\u4e00-\u9fff])|[一二三四五六七八九十]{1,2}(?=\s*[)）、])")
 HEADER_YEAR = re.compile(r"\d{4}\s*年度?")
 # label, unit (a table may leave the 单位 column out), the 本年度 figure and perhaps 历年累计
-ROW = re.compile(r"(?:(?P<unit>人次|万元|条|件|次|篇|个|人|元)[\s|]*)?"
-                 r"(?P<nums>\d+(?:\.\d+)?(?:[ \t|]+\d+(?:\.\d+)?)?)")
+ROW = re.compile(
+    r"(?:(?P<unit>人次|万元|条|件|次|篇|个|人|元)[\s|]*)?"
+    r"(?P<nums>\d+(?:\.\d+)?(?:[ \t|]+\d+(?:\.\d+)?)?)"
+)
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -38,7 +40,7 @@ def find(document: Document, stated: dict[str, set] | None = None) -> Findings:
         return findings
     end_match = TABLE_END.search(text, start_match.end())
     start, end = start_match.start(), end_match.start() if end_match else len(text)
-    header = text[start:start + 120]
+    header = text[start : start + 120]
     two_columns = "累计" in header
     region = text[start:end]
     for pattern in (PARENTHETICAL, ENUMERATOR, HEADER_YEAR):
@@ -49,7 +51,7 @@ def find(document: Document, stated: dict[str, set] | None = None) -> Findings:
     rows: list[tuple[str, int, int, re.Match[str]]] = []
     for match in ROW.finditer(region):
         label_from, previous_end = previous_end, match.end()
-        label = region[label_from:match.start()]
+        label = region[label_from : match.start()]
         label = re.sub(r"^[\s|:：]*(?:其中)?[\s|:：]*", "", label).rstrip()
         if UNKEYED_CHANNEL_ROW.search(label):
             findings.waived["L-channels"] = f"the table prints a channel row with no key of its own ({label[-12:]})"
@@ -71,7 +73,7 @@ def find(document: Document, stated: dict[str, set] | None = None) -> Findings:
         if key in settled:
             continue
         tokens = re.split(r"[ \t|]+", match["nums"].strip())
-        unit = match["unit"] or _unit_in_label(text[label_start:start + match.start()])
+        unit = match["unit"] or _unit_in_label(text[label_start : start + match.start()])
         if two_columns and len(tokens) == 1 and len(tokens[0]) > 1 and "." not in tokens[0]:
             glued.append((key, label_start, row_end, tokens[0]))
             continue
@@ -79,15 +81,20 @@ def find(document: Document, stated: dict[str, set] | None = None) -> Findings:
         if value is None:
             continue
         settled[key] = value
-        findings.found.append(Found(key, value, label_start, row_end, "table", "table-cell",
-                                    extra={"table": "legacy"}))
+        findings.found.append(Found(key, value, label_start, row_end, "table", "table-cell", extra={"table": "legacy"}))
 
     _settle_glued(text, findings, glued, settled, cumulative, stated or {})
     return findings
 
 
-def _settle_glued(text: str, findings: Findings, glued: list[tuple[str, int, int, str]],
-                  settled: dict[str, int | float], cumulative: dict[str, int], stated: dict[str, set]) -> None:
+def _settle_glued(
+    text: str,
+    findings: Findings,
+    glued: list[tuple[str, int, int, str]],
+    settled: dict[str, int | float],
+    cumulative: dict[str, int],
+    stated: dict[str, set],
+) -> None:
     """Split each glued run only as far as the report settles it, repeating until nothing changes: a row
     never exceeds its parent row (in either column), and the prose may state this year's figure."""
     options = {key: _pair_splits(run) for key, _, _, run in glued}
@@ -104,16 +111,29 @@ def _settle_glued(text: str, findings: Findings, glued: list[tuple[str, int, int
             options[key] = kept
             if len(kept) == 1:
                 settled[key], cumulative[key] = kept[0]
-                findings.found.append(Found(key, kept[0][0], label_start, row_end, "table", "table-split",
-                                            note=f"本年度/历年累计 run '{run}' split as {kept[0]}",
-                                            extra={"table": "legacy"}))
+                findings.found.append(
+                    Found(
+                        key,
+                        kept[0][0],
+                        label_start,
+                        row_end,
+                        "table",
+                        "table-split",
+                        note=f"本年度/历年累计 run '{run}' split as {kept[0]}",
+                        extra={"table": "legacy"},
+                    )
+                )
                 changed = True
     for key, label_start, row_end, run in glued:
         if key not in settled:
-            findings.unresolved.append(Unresolved(
-                keys=[key], candidates=[[year] for year, _ in options[key][:12]],
-                evidence=Evidence(start=label_start, end=row_end, quote=text[label_start:row_end]),
-                reason=f"本年度 and 历年累计 printed as one run '{run}'; {len(options[key])} splits possible"))
+            findings.unresolved.append(
+                Unresolved(
+                    keys=[key],
+                    candidates=[[year] for year, _ in options[key][:12]],
+                    evidence=Evidence(start=label_start, end=row_end, quote=text[label_start:row_end]),
+                    reason=f"本年度 and 历年累计 printed as one run '{run}'; {len(options[key])} splits possible",
+                )
+            )
 
 
 def _fits(key: str, option: tuple[int, int], settled: dict[str, int | float], cumulative: dict[str, int]) -> bool:

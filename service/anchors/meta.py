@@ -12,20 +12,39 @@ from service.ingest import Document
 BODY_MARKER = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
 HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<v>\S.*?)\s*$", re.M)
 HEADER_DATE = re.compile(
-    r"(?:发布时间|发布日期|成文日期|发文日期|时间)\s*[:：]\s*(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})")
+    r"(?:发布时间|发布日期|成文日期|发文日期|时间)\s*[:：]\s*(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})"
+)
 TITLE_SHAPE = re.compile(r"^(?:.{0,30}?\d{4}\s*年度?.{0,30}?(?:政府信息公开|政务公开|信息公开).{0,20}报告)$")
 TITLE_CUT = re.compile(r"\s*(?:[_|｜]| - |—{2}).*$")
 YEAR_IN_TITLE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年")
 STAT_PERIOD = re.compile(r"统计(?:期限|时限|周期|期间)[^。\n]{0,12}?(?P<y>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 SIGNED_DATE = re.compile(
     r"^[\s(（]*(?P<y>(?:19|20)\d{2}|[二〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>[\d一二三四五六七八九十]{1,3})\s*月"
-    r"\s*(?P<d>[\d一二三四五六七八九十]{1,3})\s*日[\s)）]*$", re.M)
+    r"\s*(?P<d>[\d一二三四五六七八九十]{1,3})\s*日[\s)）]*$",
+    re.M,
+)
 
 # Headers of table 二 that only one national template prints.
-GB2021_MARKERS = ("本年制发件数", "本年废止件数", "现行有效件数", "〔2021〕30号", "[2021]30号", "本年处理决定数量",
-                  "逾期不补正", "逾期未按收费通知要求缴纳费用")
-GB2019_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "〔2019〕60号", "[2019]60号", "政府集中采购",
-                  "上一年项目数量", "采购总金额")
+GB2021_MARKERS = (
+    "本年制发件数",
+    "本年废止件数",
+    "现行有效件数",
+    "〔2021〕30号",
+    "[2021]30号",
+    "本年处理决定数量",
+    "逾期不补正",
+    "逾期未按收费通知要求缴纳费用",
+)
+GB2019_MARKERS = (
+    "本年新制作数量",
+    "本年新公开数量",
+    "对外公开总数量",
+    "〔2019〕60号",
+    "[2019]60号",
+    "政府集中采购",
+    "上一年项目数量",
+    "采购总金额",
+)
 TABLE_THREE_MARKER = "本年新收政府信息公开申请数量"
 LEGACY_TABLE_MARKER = re.compile(r"统\s*计\s*指\s*标|指\s*标\s*名\s*称|情况统计表")
 ISSUER_LINE = re.compile(r"(?!正文$)[\u4e00-\u9fff（）()]{2,30}")  # a heading's first line naming the body
@@ -44,8 +63,17 @@ def find(document: Document) -> Findings:
     for other in [*headings[:-1], page_title]:
         if body_title and other and other[0] != body_title[0]:
             # the page names the report differently from its own heading: the heading wins, a person decides
-            found.append(Found("meta.title", other[0], other[1], other[2], "prose", "label-loose",
-                               note="page title differs from the report's heading"))
+            found.append(
+                Found(
+                    "meta.title",
+                    other[0],
+                    other[1],
+                    other[2],
+                    "prose",
+                    "label-loose",
+                    note="page title differs from the report's heading",
+                )
+            )
     title = body_title or page_title
     if title is not None:
         value, start, end, how = title
@@ -60,8 +88,16 @@ def find(document: Document) -> Findings:
                 named = _issuer_from_title(other[0]) if other else None
                 offset = _locate_compact(text, other[1], other[2], named) if named else None
                 if offset:
-                    found.append(Found("meta.issuer", named, *offset, "prose", "label-loose",
-                                       note="named in the page title, not in the report's heading"))
+                    found.append(
+                        Found(
+                            "meta.issuer",
+                            named,
+                            *offset,
+                            "prose",
+                            "label-loose",
+                            note="named in the page title, not in the report's heading",
+                        )
+                    )
                     break
         year = YEAR_IN_TITLE.search(text, start, end)
         if year:
@@ -70,14 +106,24 @@ def find(document: Document) -> Findings:
     if not any(f.key == "meta.year" for f in found):
         period = STAT_PERIOD.search(text)
         if period:
-            found.append(Found("meta.year", int(period["y"]), period.start("y"), period.end("y"), "prose",
-                               "label-exact"))
+            found.append(
+                Found("meta.year", int(period["y"]), period.start("y"), period.end("y"), "prose", "label-exact")
+            )
 
     if not any(f.key == "meta.year" for f in found):
         first_year = YEAR_IN_TITLE.search(text, body_start)
         if first_year:
-            found.append(Found("meta.year", int(first_year["y"]), first_year.start("y"), first_year.end("y"),
-                               "prose", "label-loose", note="first year named in the text; no title or 统计期限"))
+            found.append(
+                Found(
+                    "meta.year",
+                    int(first_year["y"]),
+                    first_year.start("y"),
+                    first_year.end("y"),
+                    "prose",
+                    "label-loose",
+                    note="first year named in the text; no title or 统计期限",
+                )
+            )
 
     date = _publish_date(text, body_start)
     if date:
@@ -89,11 +135,19 @@ def find(document: Document) -> Findings:
     if template == "legacy" and year and year.value >= 2019 and not LEGACY_TABLE_MARKER.search(text):
         # no table to recognise, but reports for 2019 on are written in the national templates
         template = "gb2021" if year.value >= 2021 else "gb2019"
-        found.append(Found("meta.template", template, year.start, year.end, "prose", "label-loose",
-                           note=f"no template table found; a report for {year.value} uses the {template} template"))
+        found.append(
+            Found(
+                "meta.template",
+                template,
+                year.start,
+                year.end,
+                "prose",
+                "label-loose",
+                note=f"no template table found; a report for {year.value} uses the {template} template",
+            )
+        )
     elif marker:
-        found.append(Found("meta.template", template, *marker, "table" if template != "legacy" else "prose",
-                           "header"))
+        found.append(Found("meta.template", template, *marker, "table" if template != "legacy" else "prose", "header"))
     if len(text) - body_start < 300:
         findings.warnings.append(f"the report body is only {len(text) - body_start} characters: is it complete?")
     return findings
@@ -133,7 +187,8 @@ def _body_start(text: str) -> int:
 
 TITLE_IN_LINE = re.compile(
     r"(?<![^\s：:>])(?P<t>[\u4e00-\u9fff（）()]{0,30}?\s?(?:19|20)\d{2}\s?年度?\s?[\u4e00-\u9fff]{0,10}?"
-    r"(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,8}?报告)(?![》”\"）)\u4e00-\u9fff。，,；;])")
+    r"(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,8}?报告)(?![》”\"）)\u4e00-\u9fff。，,；;])"
+)
 PARAGRAPH_START = re.compile(r"根据《|依据《|按照《|本报告|本年度报告|一、\s*(?:概述|总体情况)")
 
 
@@ -141,7 +196,7 @@ def _headings(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
     """Title-shaped headings above the report's first paragraph, in order: on lines of their own (possibly
     over two or three lines) or inside a long line of page chrome (相关链接： … 标题 根据《…). The last is the
     report's own heading; an earlier one is the page's article title."""
-    window = text[body_start:body_start + 3000]
+    window = text[body_start : body_start + 3000]
     paragraph = PARAGRAPH_START.search(window)
     limit = body_start + (paragraph.start() if paragraph else len(window))
     found = {start: (value, start, end, how) for value, start, end, how in _body_titles(text, body_start)}
@@ -157,7 +212,7 @@ def _headings(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
 def _body_titles(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
     """Report-title-shaped headings (one to three short lines) above the first paragraph, in order.
     The last is the report's own heading; an earlier one is the page's article title."""
-    lines = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\n]+", text[body_start:body_start + 6000])]
+    lines = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\n]+", text[body_start : body_start + 6000])]
     titles: list[tuple[str, int, int, str]] = []
     i = 0
     while i < min(len(lines), 60):
@@ -165,12 +220,13 @@ def _body_titles(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
         head = re.match(r"\s*#*\s*(\S{6,60}?报告)\s", line)
         if YEAR_IN_TITLE.search(line) and head and TITLE_SHAPE.match(head.group(1)):
             # a heading glued to the first paragraph
-            titles.append((head.group(1), body_start + start + head.start(1), body_start + start + head.end(1),
-                           "label-exact"))
+            titles.append(
+                (head.group(1), body_start + start + head.start(1), body_start + start + head.end(1), "label-exact")
+            )
             break
         first_line_ok = YEAR_IN_TITLE.search(line) or ISSUER_LINE.fullmatch(line.strip().lstrip("#").strip())
         for span in (1, 2, 3) if first_line_ok else ():
-            chunk = lines[i:i + span]
+            chunk = lines[i : i + span]
             joined = "".join(re.sub(r"\s+|^#+", "", part[2]) for part in chunk).lstrip("#")
             if len(joined) > 60 or "，" in joined or "。" in joined or "：" in joined:
                 break
@@ -200,7 +256,7 @@ def _issuer_from_title(title: str) -> str | None:
     before = title[: year.start()].strip()
     if before:
         return before if before not in GENERIC_ISSUERS else None
-    after = re.match(r"度?(?P<who>.+?)(?:政府信息公开|政务公开|信息公开)", title[year.end():])
+    after = re.match(r"度?(?P<who>.+?)(?:政府信息公开|政务公开|信息公开)", title[year.end() :])
     return after["who"] if after and after["who"] not in GENERIC_ISSUERS else None
 
 
@@ -214,23 +270,40 @@ def _locate_compact(text: str, start: int, end: int, wanted: str) -> tuple[int, 
 def _publish_date(text: str, body_start: int) -> Found | None:
     header = HEADER_DATE.search(text)
     if header:
-        return Found("meta.publish_date", _iso(header["y"], header["m"], header["d"]), header.start(),
-                     header.end(), "header", "header")
+        return Found(
+            "meta.publish_date",
+            _iso(header["y"], header["m"], header["d"]),
+            header.start(),
+            header.end(),
+            "header",
+            "header",
+        )
     # the date under the closing signature: a line holding only a date, in the last part of the body
     tail_from = body_start + int((len(text) - body_start) * 0.6)
-    candidates = [m for m in SIGNED_DATE.finditer(text, tail_from)
-                  if "填表" not in text[max(0, m.start() - 12):m.start()]]
+    candidates = [
+        m for m in SIGNED_DATE.finditer(text, tail_from) if "填表" not in text[max(0, m.start() - 12) : m.start()]
+    ]
     if not candidates:
         return None
     match = candidates[-1]
     try:
-        year = match["y"] if match["y"].isdigit() else str(cn2an.cn2an(match["y"].replace("○", "零").replace(
-            "〇", "零"), "direct"))
+        year = (
+            match["y"]
+            if match["y"].isdigit()
+            else str(cn2an.cn2an(match["y"].replace("○", "零").replace("〇", "零"), "direct"))
+        )
         iso = _iso(year, _small_int(match["m"]), _small_int(match["d"]))
     except (ValueError, KeyError):
         return None
-    return Found("meta.publish_date", iso, match.start("y"), match.end(), "prose", "label-loose",
-                 note="date under the closing signature")
+    return Found(
+        "meta.publish_date",
+        iso,
+        match.start("y"),
+        match.end(),
+        "prose",
+        "label-loose",
+        note="date under the closing signature",
+    )
 
 
 def _small_int(token: str) -> str:

@@ -53,19 +53,37 @@ def find(document: Document, template: str | None = None) -> Findings:
         return True
 
     def emit(key: str, value: object, start: int, end: int, how: str, **extra: object) -> None:
-        findings.found.append(Found(key, value, to_text(start), to_text(end - 1) + 1, "prose", how,  # type: ignore[arg-type]
-                                    **extra))  # type: ignore[arg-type]
+        findings.found.append(
+            Found(
+                key,
+                value,
+                to_text(start),
+                to_text(end - 1) + 1,
+                "prose",
+                how,  # type: ignore[arg-type]
+                **extra,
+            )
+        )  # type: ignore[arg-type]
 
     for pattern, key in _COMPILED:
         for match in pattern.finditer(view):
             value = _value(key, match["num"], match["unit"])
             if value is None or _not_this_metric(view, match, key) or not claim(key, *match.span("num")):
                 continue
-            gap = view[match.end("label"):match.start("num")]
-            tight = (TIGHT_GAP.match(gap) and "等" not in match["label"]
-                     and not RUNNING_TOTAL.search(_clause_before(view, match.start("label"))))
-            emit(key, value[0], match.start("label"), match.end(), "label-exact" if tight else "label-loose",
-                 approximate=value[1])
+            gap = view[match.end("label") : match.start("num")]
+            tight = (
+                TIGHT_GAP.match(gap)
+                and "等" not in match["label"]
+                and not RUNNING_TOTAL.search(_clause_before(view, match.start("label")))
+            )
+            emit(
+                key,
+                value[0],
+                match.start("label"),
+                match.end(),
+                "label-exact" if tight else "label-loose",
+                approximate=value[1],
+            )
     for pattern, key in _COMPILED_AFTER:
         for match in pattern.finditer(view):
             if claim(key, *match.span("num")):
@@ -76,11 +94,17 @@ def find(document: Document, template: str | None = None) -> Findings:
         for match in pattern.finditer(view):
             if in_pipe_row(view, match.start()) or STOCK.search(_clause_before(view, match.end())):
                 continue
-            if OUTCOME_NOT_CASE.search(match.group() + view[match.end():match.end() + 4]):
+            if OUTCOME_NOT_CASE.search(match.group() + view[match.end() : match.end() + 4]):
                 continue  # 未发生…被行政复议纠错 speaks of outcomes, not of the number of cases
             if not any(f.key == key and f.source == "prose" for f in findings.found):
-                emit(key, 0.0 if key == "fees.collected" else 0, match.start(), match.end(), "label-loose",
-                     note="a zero stated in words")
+                emit(
+                    key,
+                    0.0 if key == "fees.collected" else 0,
+                    match.start(),
+                    match.end(),
+                    "label-loose",
+                    note="a zero stated in words",
+                )
     return findings
 
 
@@ -98,21 +122,24 @@ def _not_this_metric(view: str, match: re.Match[str], key: str) -> bool:
     """Readings that name the metric but do not state this report's figure for it."""
     if DEADLINE.match(view, match.end()) or in_pipe_row(view, match.start()):
         return True  # 15个工作日内 is a time limit; table rows belong to the table finders
-    if view[:match.start("num")].rstrip().endswith("计") and re.match(r"\s*[)）]", view[match.end():]):
+    if view[: match.start("num")].rstrip().endswith("计") and re.match(r"\s*[)）]", view[match.end() :]):
         return True  # (不同方式回应同一热点或舆情计1次): a counting rule in a table label
     clause = _clause_before(view, match.start("label"))
     if STOCK.search(clause):
         return True  # counted up to a date or over several years
     if SUB_SCOPE.search(re.split(r"[，,、]", clause)[-1] + match["label"]):
         return True  # a part of the body (县直各单位), not the whole scope
-    return (key.startswith(("requests.received", "requests.channel")) and "公开" not in match["label"]
-            and NOT_DISCLOSURE.search(_sentence(view, match.start())) is not None)  # 审批窗口受理申请
+    return (
+        key.startswith(("requests.received", "requests.channel"))
+        and "公开" not in match["label"]
+        and NOT_DISCLOSURE.search(_sentence(view, match.start())) is not None
+    )  # 审批窗口受理申请
 
 
 def _sentence(view: str, at: int) -> str:
     start = max(view.rfind("。", max(0, at - 200), at), max(0, at - 200) - 1) + 1
     end = view.find("。", at)
-    return view[start:end if end >= 0 else len(view)]
+    return view[start : end if end >= 0 else len(view)]
 
 
 def _clause_before(view: str, at: int) -> str:
@@ -120,7 +147,6 @@ def _clause_before(view: str, at: int) -> str:
     window = max(0, at - 60)
     start = max(window - 1, *(view.rfind(mark, window, at) for mark in "。；;\n")) + 1
     return view[start:at]
-
 
 
 def _value(key: str, raw: str, unit: str) -> tuple[int | float, bool] | None:

@@ -18,8 +18,15 @@ from typing import Any
 from service.schema import SCHEMA_VERSION
 
 
-def cache_key(*, model: str, mode: str, prompt_version: str, prompt_digest: str, response_schema: str,
-              messages: list[dict[str, str]]) -> str:
+def cache_key(
+    *,
+    model: str,
+    mode: str,
+    prompt_version: str,
+    prompt_digest: str,
+    response_schema: str,
+    messages: list[dict[str, str]],
+) -> str:
     material = {
         "model": model,
         "mode": mode,

@@ -85,15 +85,15 @@ class LlmSettings:
     base_url: str | None = None
     api_key: str = "not-needed"
     mode: str = "tools"
-    cache_dir: Path | None = None    # None: no disk cache (from_env defaults to ~/.cache/nianbao/llm)
-    timeout: float = 60.0            # seconds per HTTP request
-    attempts: int = 4                # transport tries per call
-    backoff_initial: float = 1.0     # seconds, doubled per try, with jitter
+    cache_dir: Path | None = None  # None: no disk cache (from_env defaults to ~/.cache/nianbao/llm)
+    timeout: float = 60.0  # seconds per HTTP request
+    attempts: int = 4  # transport tries per call
+    backoff_initial: float = 1.0  # seconds, doubled per try, with jitter
     backoff_max: float = 30.0
-    retry_after_max: float = 60.0    # a longer Retry-After ends the call instead of waiting
-    budget_seconds: float = 300.0    # wall time for all calls of one report
-    reasks: int = 2                  # validation re-asks per call (instructor max_retries)
-    max_calls: int = 8               # calls per report, splits included
+    retry_after_max: float = 60.0  # a longer Retry-After ends the call instead of waiting
+    budget_seconds: float = 300.0  # wall time for all calls of one report
+    reasks: int = 2  # validation re-asks per call (instructor max_retries)
+    max_calls: int = 8  # calls per report, splits included
     max_tokens: int = 2048
     temperature: float = 0.0
     windows: WindowSettings = field(default_factory=WindowSettings)
@@ -214,8 +214,10 @@ def describe(exc: BaseException) -> str:
         attempts = getattr(exc, "n_attempts", None)
         first = cause.errors()[0] if cause.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return (f"answer failed validation after {attempts} attempt(s): "
-                f"{where + ': ' if where else ''}{first.get('msg', cause)}"[:300])
+        return (
+            f"answer failed validation after {attempts} attempt(s): "
+            f"{where + ': ' if where else ''}{first.get('msg', cause)}"[:300]
+        )
     if isinstance(exc, BudgetExhausted):
         return str(exc)
     return f"{type(cause).__name__}: {cause}"[:300]
@@ -231,8 +233,9 @@ class LlmAssistant:
         self.settings = settings
         self.mode = MODES[settings.mode]
         self.cache = DiskCache(settings.cache_dir) if settings.cache_dir else None
-        self._client = openai.OpenAI(base_url=settings.base_url, api_key=settings.api_key,
-                                     timeout=settings.timeout, max_retries=0)
+        self._client = openai.OpenAI(
+            base_url=settings.base_url, api_key=settings.api_key, timeout=settings.timeout, max_retries=0
+        )
 
     # ------------------------------------------------------------------ public API
 
@@ -246,8 +249,9 @@ class LlmAssistant:
         except StopIteration as done:
             return done.value
 
-    async def apropose(self, document: Document, draft: Result,
-                       client: openai.AsyncOpenAI | None = None) -> tuple[list[Found], dict[str, Any]]:
+    async def apropose(
+        self, document: Document, draft: Result, client: openai.AsyncOpenAI | None = None
+    ) -> tuple[list[Found], dict[str, Any]]:
         """``propose`` on an async client (one is made and closed when none is given)."""
         if client is None:
             async with self._async_client() as own:
@@ -260,11 +264,13 @@ class LlmAssistant:
         except StopIteration as done:
             return done.value
 
-    async def propose_many(self, items: Iterable[tuple[Document, Result]],
-                           concurrency: int = 4) -> list[tuple[list[Found], dict[str, Any]]]:
+    async def propose_many(
+        self, items: Iterable[tuple[Document, Result]], concurrency: int = 4
+    ) -> list[tuple[list[Found], dict[str, Any]]]:
         """Many reports at once, at most ``concurrency`` in flight (for batch runs)."""
         gate = asyncio.Semaphore(max(1, concurrency))
         async with self._async_client() as client:
+
             async def one(document: Document, draft: Result) -> tuple[list[Found], dict[str, Any]]:
                 async with gate:
                     return await self.apropose(document, draft, client)
@@ -288,10 +294,11 @@ class LlmAssistant:
                 queue.extend(calls)
                 info["keys_not_in_text"] += len(absent)
             if len(queue) > settings.max_calls:
-                dropped = queue[settings.max_calls:]
+                dropped = queue[settings.max_calls :]
                 queue = queue[: settings.max_calls]
-                info["errors"].append(f"call limit {settings.max_calls} reached: "
-                                      f"{sum(len(c.keys) for c in dropped)} keys not asked")
+                info["errors"].append(
+                    f"call limit {settings.max_calls} reached: {sum(len(c.keys) for c in dropped)} keys not asked"
+                )
             info["text_tokens_estimate"] = estimate_tokens(text)
             grounder = Grounder(text)
             seen: set[str] = set()
@@ -306,12 +313,16 @@ class LlmAssistant:
                 info["prompt_version"] = ",".join(sorted(versions))
                 info["asked"][call.job] = info["asked"].get(call.job, []) + call.keys
                 info["window_tokens_estimate"] += estimate_messages(messages)
-                info["whole_report_tokens_estimate"] += estimate_messages(
-                    render(call, text, draft, whole_text=True))
+                info["whole_report_tokens_estimate"] += estimate_messages(render(call, text, draft, whole_text=True))
                 info["window_chars"] += call.chars
-                key = cache_key(model=settings.model, mode=settings.mode, prompt_version=prompt.version,
-                                prompt_digest=prompt.digest, response_schema=response_schema_version(),
-                                messages=messages)
+                key = cache_key(
+                    model=settings.model,
+                    mode=settings.mode,
+                    prompt_version=prompt.version,
+                    prompt_digest=prompt.digest,
+                    response_schema=response_schema_version(),
+                    messages=messages,
+                )
                 cached = self.cache.get(key) if self.cache else None
                 if cached is not None:
                     info["cache_hits"] += 1
@@ -332,8 +343,9 @@ class LlmAssistant:
                         continue
                     items = outcome.items or []
                     if self.cache:
-                        self.cache.put(key, {"model": settings.model, "job": call.job, "items": items,
-                                             "created": time.time()})
+                        self.cache.put(
+                            key, {"model": settings.model, "job": call.job, "items": items, "created": time.time()}
+                        )
                 found.extend(self._ground(items, call, grounder, seen, info))
         except Exception as exc:  # never let the model step cost the report its rules-only result
             info["errors"].append(f"internal error in the LLM step: {type(exc).__name__}: {exc}")
@@ -363,8 +375,9 @@ class LlmAssistant:
             "elapsed_seconds": 0.0,
         }
 
-    def _ground(self, items: list[dict[str, Any]], call: Call, grounder: Grounder, seen: set[str],
-                info: dict[str, Any]) -> list[Found]:
+    def _ground(
+        self, items: list[dict[str, Any]], call: Call, grounder: Grounder, seen: set[str], info: dict[str, Any]
+    ) -> list[Found]:
         kept: list[Found] = []
         for item in items:
             key, value, quote = item.get("key"), item.get("value"), item.get("quote", "")
@@ -398,8 +411,9 @@ class LlmAssistant:
 
     def _retrying(self, deadline: float, cls: type[Retrying] | type[AsyncRetrying]) -> Any:
         settings = self.settings
-        backoff = (wait_exponential(multiplier=settings.backoff_initial, max=settings.backoff_max)
-                   + wait_random(0, settings.backoff_initial))  # jitter
+        backoff = wait_exponential(multiplier=settings.backoff_initial, max=settings.backoff_max) + wait_random(
+            0, settings.backoff_initial
+        )  # jitter
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -413,8 +427,12 @@ class LlmAssistant:
                 return True
             return time.monotonic() + state.upcoming_sleep >= deadline
 
-        return cls(stop=stop_after_attempt(settings.attempts) | out_of_time, wait=wait,
-                   retry=retry_if_exception(is_transient), reraise=True)
+        return cls(
+            stop=stop_after_attempt(settings.attempts) | out_of_time,
+            wait=wait,
+            retry=retry_if_exception(is_transient),
+            reraise=True,
+        )
 
     def _remaining(self, request: Request) -> float:
         remaining = request.deadline - time.monotonic()
@@ -440,27 +458,33 @@ class LlmAssistant:
             async for attempt in self._retrying(request.deadline, AsyncRetrying):
                 with attempt:
                     parsed = await client.chat.completions.create(
-                        **self._create_kwargs(request, self._remaining(request)))
+                        **self._create_kwargs(request, self._remaining(request))
+                    )
             return self._outcome(tally, parsed=parsed)
         except Exception as exc:
             return self._outcome(tally, error=exc)
 
     @staticmethod
     def _outcome(tally: _Tally, *, parsed: Proposals | None = None, error: Exception | None = None) -> Outcome:
-        outcome = Outcome(requests=tally.requests, prompt_tokens=tally.prompt_tokens,
-                          completion_tokens=tally.completion_tokens)
+        outcome = Outcome(
+            requests=tally.requests, prompt_tokens=tally.prompt_tokens, completion_tokens=tally.completion_tokens
+        )
         if error is not None:
             outcome.truncated = isinstance(error, IncompleteOutputException) or tally.hit_limit
-            outcome.error = describe(error) if not tally.hit_limit else (
-                f"output truncated at max_tokens ({tally.max_tokens}): {describe(error)}")
+            outcome.error = (
+                describe(error)
+                if not tally.hit_limit
+                else (f"output truncated at max_tokens ({tally.max_tokens}): {describe(error)}")
+            )
         else:
             assert parsed is not None
             outcome.items = [_plain(item) for item in parsed.items]
         return outcome
 
     def _async_client(self) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(base_url=self.settings.base_url, api_key=self.settings.api_key,
-                                  timeout=self.settings.timeout, max_retries=0)
+        return openai.AsyncOpenAI(
+            base_url=self.settings.base_url, api_key=self.settings.api_key, timeout=self.settings.timeout, max_retries=0
+        )
 
 
 def _plain(item: Proposal) -> dict[str, Any]:
@@ -491,11 +515,15 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> L
     base_url = (env.get("OPENAI_BASE_URL") or "").strip() or None
     api_key = (env.get("OPENAI_API_KEY") or "").strip()
     if not model:
-        raise ValueError("--llm needs a model: set NIANBAO_MODEL (e.g. gpt-4o-mini, deepseek-chat, qwen-plus) "
-                         "and OPENAI_BASE_URL / OPENAI_API_KEY for any OpenAI-compatible server")
+        raise ValueError(
+            "--llm needs a model: set NIANBAO_MODEL (e.g. gpt-4o-mini, deepseek-chat, qwen-plus) "
+            "and OPENAI_BASE_URL / OPENAI_API_KEY for any OpenAI-compatible server"
+        )
     if base_url is None and not api_key:
-        raise ValueError("--llm needs a server: set OPENAI_BASE_URL (e.g. http://127.0.0.1:8080/v1 for a local "
-                         "server) or OPENAI_API_KEY for api.openai.com")
+        raise ValueError(
+            "--llm needs a server: set OPENAI_BASE_URL (e.g. http://127.0.0.1:8080/v1 for a local "
+            "server) or OPENAI_API_KEY for api.openai.com"
+        )
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise ValueError(f"OPENAI_BASE_URL must start with http:// or https://, got {base_url!r}")
     mode = (env.get("NIANBAO_LLM_MODE") or "tools").strip().lower()
@@ -504,12 +532,17 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> L
     cache_raw = (env.get("NIANBAO_LLM_CACHE") or DEFAULT_CACHE).strip()
     cache_dir = None if cache_raw.lower() in ("off", "none", "0") else Path(cache_raw).expanduser()
     defaults = LlmSettings(model=model)
-    return replace(defaults, base_url=base_url, api_key=api_key or "not-needed", mode=mode, cache_dir=cache_dir,
-                   timeout=_float_env(env, "NIANBAO_LLM_TIMEOUT", defaults.timeout),
-                   budget_seconds=_float_env(env, "NIANBAO_LLM_BUDGET", defaults.budget_seconds))
+    return replace(
+        defaults,
+        base_url=base_url,
+        api_key=api_key or "not-needed",
+        mode=mode,
+        cache_dir=cache_dir,
+        timeout=_float_env(env, "NIANBAO_LLM_TIMEOUT", defaults.timeout),
+        budget_seconds=_float_env(env, "NIANBAO_LLM_BUDGET", defaults.budget_seconds),
+    )
 
 
 def from_env(env: dict[str, str] | os._Environ[str] | None = None) -> LlmAssistant:
     """The assistant the CLI's ``--llm`` uses; ValueError with a clear message when unconfigured."""
     return LlmAssistant(settings_from_env(env))
-

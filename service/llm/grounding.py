@@ -31,18 +31,37 @@ from service.llm.labels import group_terms, search_terms
 from service.numbers import NUMBER_RE, ZERO_WORDS, parse_number, to_halfwidth, yuan_to_wan
 from service.schema import FIELD_TYPES
 
-FUZZY_MIN_SCORE = 88.0   # rapidfuzz partial ratio (0–100) for an approximate quote
-FUZZY_MIN_CHARS = 6      # shorter quotes must match exactly or after normalising
+FUZZY_MIN_SCORE = 88.0  # rapidfuzz partial ratio (0–100) for an approximate quote
+FUZZY_MIN_CHARS = 6  # shorter quotes must match exactly or after normalising
 PROSE_LABELS: dict[str, list[str]] = {}
 for _label, _key, _gap in LABEL_THEN_NUMBER:
     PROSE_LABELS.setdefault(_key, []).append(_label)
 DATE_PART = re.compile(r"\s*(?:年|月|日|号)")
-LABEL_REACH = 40         # characters before a quote searched for the key's wordings
+LABEL_REACH = 40  # characters before a quote searched for the key's wordings
 
-_PUNCT = str.maketrans({
-    "、": ",", "。": ".", "“": '"', "”": '"', "‘": "'", "’": "'", "《": "<", "》": ">", "〈": "<", "〉": ">",
-    "【": "[", "】": "]", "〔": "[", "〕": "]", "—": "-", "–": "-", "─": "-", "·": ".", "…": ".",
-})
+_PUNCT = str.maketrans(
+    {
+        "、": ",",
+        "。": ".",
+        "“": '"',
+        "”": '"',
+        "‘": "'",
+        "’": "'",
+        "《": "<",
+        "》": ">",
+        "〈": "<",
+        "〉": ">",
+        "【": "[",
+        "】": "]",
+        "〔": "[",
+        "〕": "]",
+        "—": "-",
+        "–": "-",
+        "─": "-",
+        "·": ".",
+        "…": ".",
+    }
+)
 _QUOTE_EDGES = " \t\r\n\"'“”‘’「」『』.。…,，;；:："
 
 
@@ -160,8 +179,9 @@ class Grounder:
 
     # ------------------------------------------------------------------ both
 
-    def ground(self, key: str, value: Any, quote: str, near: list[tuple[int, int]] | None = None,
-               **extra: Any) -> Found | Rejected:
+    def ground(
+        self, key: str, value: Any, quote: str, near: list[tuple[int, int]] | None = None, **extra: Any
+    ) -> Found | Rejected:
         located = self.locate(quote, near)
         if located is None:
             return Rejected(key, value, quote, "quote not found in the report text")
@@ -176,15 +196,29 @@ class Grounder:
         named = self.names_metric(key, located.start, located.end)
         if not named:
             return Rejected(key, value, quote, "the passage does not name the metric")
-        return Found(key=key, value=value, start=located.start, end=located.end, source="llm", how=how,
-                     approximate=approximate, note=note,
-                     extra={"quote": quote, "match": located.how, "score": located.score,
-                            "value_match": number_match, "names_metric": named, **extra})
+        return Found(
+            key=key,
+            value=value,
+            start=located.start,
+            end=located.end,
+            source="llm",
+            how=how,
+            approximate=approximate,
+            note=note,
+            extra={
+                "quote": quote,
+                "match": located.how,
+                "score": located.score,
+                "value_match": number_match,
+                "names_metric": named,
+                **extra,
+            },
+        )
 
     def names_metric(self, key: str, start: int, end: int) -> bool:
         """Whether one of the key's wordings (or its group's words, or a prose label the anchors know for it)
         appears in or just before the span."""
-        context = "".join(self.text[max(0, start - LABEL_REACH):end].split())
+        context = "".join(self.text[max(0, start - LABEL_REACH) : end].split())
         if any(term in context for term in search_terms(key) + group_terms(key)):
             return True
         return any(re.search(label, context) for label in PROSE_LABELS.get(key, ()))

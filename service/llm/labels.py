@@ -58,8 +58,12 @@ LABELS: dict[str, tuple[str, ...]] = {
     "response.social_media": ("微博微信回应事件数",),
     "response.other": ("其他方式回应事件数",),
     # requests — 依申请公开 (legacy wordings first, then the table 三 row)
-    "requests.received": ("收到申请数", "受理依申请公开X件", "收到政府信息公开申请X件",
-                          "一、本年新收政府信息公开申请数量"),
+    "requests.received": (
+        "收到申请数",
+        "受理依申请公开X件",
+        "收到政府信息公开申请X件",
+        "一、本年新收政府信息公开申请数量",
+    ),
     "requests.carried_over": ("二、上年结转政府信息公开申请数量",),
     "requests.channel.in_person": ("当面申请数",),
     "requests.channel.fax": ("传真申请数",),
@@ -77,8 +81,10 @@ LABELS: dict[str, tuple[str, ...]] = {
     "requests.refused_reason.state_secret": ("涉及国家秘密", "1.属于国家秘密"),
     "requests.refused_reason.commercial_secret": ("涉及商业秘密",),
     "requests.refused_reason.privacy": ("涉及个人隐私",),
-    "requests.refused_reason.security_stability": ("危及国家安全、公共安全、经济安全和社会稳定",
-                                                   "3.危及“三安全一稳定”"),
+    "requests.refused_reason.security_stability": (
+        "危及国家安全、公共安全、经济安全和社会稳定",
+        "3.危及“三安全一稳定”",
+    ),
     "requests.refused_reason.not_gov_info": ("不是《条例》所指政府信息",),
     "requests.refused_reason.other_law": ("法律法规规定的其他情形",),
     "requests.refused_reason.prohibited_by_law": ("2.其他法律行政法规禁止公开",),
@@ -129,15 +135,24 @@ LABELS: dict[str, tuple[str, ...]] = {
     "training.trainees": ("接受培训人员数（人次）",),
 }
 
-_ITEM_ROWS = {"licensing": "行政许可", "other_services": "其他对外管理服务事项", "penalty": "行政处罚",
-              "coercion": "行政强制"}
+_ITEM_ROWS = {
+    "licensing": "行政许可",
+    "other_services": "其他对外管理服务事项",
+    "penalty": "行政处罚",
+    "coercion": "行政强制",
+}
 _ITEM_COLUMNS = {"prev_items": "上一年项目数量", "change": "本年增/减", "decisions": "处理决定数量"}
 for _row, _row_label in _ITEM_ROWS.items():
     for _col, _col_label in _ITEM_COLUMNS.items():
         LABELS[f"active.{_row}.{_col}"] = (f"{_row_label} {_col_label}",)
 for _block, _block_label in (("direct", "未经复议直接起诉"), ("after_review", "复议后起诉")):
-    for _cell, _cell_label in (("upheld", "结果维持"), ("corrected", "结果纠正"), ("other", "其他结果"),
-                               ("pending", "尚未审结"), ("total", "总计")):
+    for _cell, _cell_label in (
+        ("upheld", "结果维持"),
+        ("corrected", "结果纠正"),
+        ("other", "其他结果"),
+        ("pending", "尚未审结"),
+        ("total", "总计"),
+    ):
         LABELS[f"litigation.{_block}.{_cell}"] = (f"行政诉讼 {_block_label} {_cell_label}",)
 
 COLUMN_LABELS: dict[str, str] = {

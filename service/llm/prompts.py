@@ -34,18 +34,23 @@ def _prompts_dir() -> Path:
 
 PROMPTS_DIR = _prompts_dir()
 VERSIONS: dict[str, str] = {"rules": "v1", "prose": "v1", "table": "v1", "conflict": "v1"}
-KIND_HINT = {"int": "integer", "signed": "integer, may be negative", "wan": "万元, decimal", "str": "text",
-             "date": "YYYY-MM-DD"}
+KIND_HINT = {
+    "int": "integer",
+    "signed": "integer, may be negative",
+    "wan": "万元, decimal",
+    "str": "text",
+    "date": "YYYY-MM-DD",
+}
 _WINDOW_TAG = re.compile(r"</?report-window", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class PromptTemplate:
     job: str
-    version: str           # e.g. "prose.v1"
+    version: str  # e.g. "prose.v1"
     system: str
     user: str
-    digest: str            # of the template text: a silent edit still changes the cache key
+    digest: str  # of the template text: a silent edit still changes the cache key
 
 
 @cache

@@ -39,10 +39,14 @@ class Proposal(BaseModel):
     """One value the report states, with the passage that states it."""
 
     key: str = Field(description="one of the keys listed in the request, exactly as written")
-    value: int | float = Field(description="the number as an integer (counts) or decimal (万元 amounts); "
-                                           "0 for 无/未发生")
-    quote: str = Field(max_length=MAX_QUOTE, description="the passage of the report that states the value, "
-                       "copied character for character (5 to 80 characters), including the number")
+    value: int | float = Field(
+        description="the number as an integer (counts) or decimal (万元 amounts); 0 for 无/未发生"
+    )
+    quote: str = Field(
+        max_length=MAX_QUOTE,
+        description="the passage of the report that states the value, "
+        "copied character for character (5 to 80 characters), including the number",
+    )
 
     @field_validator("value", mode="before")
     @classmethod
@@ -82,12 +86,22 @@ def response_model_for(keys: list[str]) -> type[Proposals]:
     """``Proposals`` whose JSON schema lists the allowed keys as an enum, so servers that constrain
     decoding by the schema (llama.cpp grammars, OpenAI structured outputs) cannot even write another key.
     The validator still checks, for servers that do not."""
-    item = create_model("Proposal", __base__=Proposal,
-                        key=(str, Field(description="one of the keys listed in the request",
-                                        json_schema_extra={"enum": list(keys)})))
-    return create_model("Proposals", __base__=Proposals,
-                        items=(list[item], Field(description="one item per key the text states; "  # type: ignore[valid-type]
-                                                             "an empty list if none")))
+    item = create_model(
+        "Proposal",
+        __base__=Proposal,
+        key=(str, Field(description="one of the keys listed in the request", json_schema_extra={"enum": list(keys)})),
+    )
+    return create_model(
+        "Proposals",
+        __base__=Proposals,
+        items=(
+            list[item],
+            Field(
+                description="one item per key the text states; "  # type: ignore[valid-type]
+                "an empty list if none"
+            ),
+        ),
+    )
 
 
 def response_schema_version() -> str:

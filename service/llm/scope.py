@@ -20,25 +20,53 @@ Job = Literal["prose", "table", "conflict"]
 JOBS: tuple[Job, ...] = ("conflict", "table", "prose")
 
 LEGACY_PROSE_KEYS: tuple[str, ...] = tuple(
-    key for key in FIELD_TYPES
-    if key.split(".")[0] in ("active", "response", "requests", "review", "litigation", "complaints",
-                             "fees", "capacity", "training")
-    and not key.startswith(("active.rules.", "active.normative.", "active.licensing.", "active.other_services.",
-                            "active.penalty.", "active.coercion.", "active.fees.", "active.procurement.",
-                            "requests.by_applicant.", "requests.not_processed.", "requests.other_handling.",
-                            "litigation.direct.", "litigation.after_review."))
-    and key not in ("requests.carried_over", "requests.needs_creation", "requests.processed_total",
-                    "requests.carried_forward", "review.pending", "litigation.pending",
-                    "requests.refused_reason.prohibited_by_law", "requests.refused_reason.third_party_rights",
-                    "requests.refused_reason.internal_affairs", "requests.refused_reason.process_info",
-                    "requests.refused_reason.enforcement_files", "requests.refused_reason.query_matters",
-                    "fees.notices", "fees.notices_amount")
+    key
+    for key in FIELD_TYPES
+    if key.split(".")[0]
+    in ("active", "response", "requests", "review", "litigation", "complaints", "fees", "capacity", "training")
+    and not key.startswith(
+        (
+            "active.rules.",
+            "active.normative.",
+            "active.licensing.",
+            "active.other_services.",
+            "active.penalty.",
+            "active.coercion.",
+            "active.fees.",
+            "active.procurement.",
+            "requests.by_applicant.",
+            "requests.not_processed.",
+            "requests.other_handling.",
+            "litigation.direct.",
+            "litigation.after_review.",
+        )
+    )
+    and key
+    not in (
+        "requests.carried_over",
+        "requests.needs_creation",
+        "requests.processed_total",
+        "requests.carried_forward",
+        "review.pending",
+        "litigation.pending",
+        "requests.refused_reason.prohibited_by_law",
+        "requests.refused_reason.third_party_rights",
+        "requests.refused_reason.internal_affairs",
+        "requests.refused_reason.process_info",
+        "requests.refused_reason.enforcement_files",
+        "requests.refused_reason.query_matters",
+        "fees.notices",
+        "fees.notices_amount",
+    )
 )
 """Keys a legacy report states in prose or in its statistics table."""
 
 GB_PROSE_KEYS: tuple[str, ...] = (
-    *(key for key in LEGACY_PROSE_KEYS
-      if key.startswith(("active.", "response.", "complaints.", "fees.", "capacity.", "training."))),
+    *(
+        key
+        for key in LEGACY_PROSE_KEYS
+        if key.startswith(("active.", "response.", "complaints.", "fees.", "capacity.", "training."))
+    ),
     "requests.refused",
     "litigation.total",
 )
@@ -68,7 +96,8 @@ def table_keys(template: str) -> tuple[str, ...]:
     """Every cell key of tables 二, 三 and 四 for a national template, in printed order."""
     rows = t3_rows(template)
     three = tuple(f"requests.{row}" for row in rows) + tuple(
-        f"requests.by_applicant.{column}.{row}" for column in APPLICANT_COLUMNS for row in rows)
+        f"requests.by_applicant.{column}.{row}" for column in APPLICANT_COLUMNS for row in rows
+    )
     four = tuple(f"{block}.{cell}" for block in T4_BLOCKS for cell in T4_CELLS)
     return TABLE_TWO[template] + three + four
 

@@ -25,14 +25,14 @@ SECTION_END = re.compile(r"[五六七]\s*[、.．]\s*(?:存在|政府信息公�
 
 @dataclass(frozen=True)
 class WindowSettings:
-    before: int = 80            # characters shown before a wording
-    after: int = 160            # ... and after it (numbers follow their label)
-    merge_gap: int = 40         # windows closer than this are shown as one
-    hits_per_term: int = 3      # a wording found more often only shows its first hits
+    before: int = 80  # characters shown before a wording
+    after: int = 160  # ... and after it (numbers follow their label)
+    merge_gap: int = 40  # windows closer than this are shown as one
+    hits_per_term: int = 3  # a wording found more often only shows its first hits
     hits_per_group_term: int = 2  # the same for the broad group words
-    section_chars: int = 6000   # a template table section is cut after this many characters
-    call_chars: int = 6000      # text shown in one call, at most
-    call_keys: int = 60         # keys asked in one call, at most
+    section_chars: int = 6000  # a template table section is cut after this many characters
+    call_chars: int = 6000  # text shown in one call, at most
+    call_keys: int = 60  # keys asked in one call, at most
 
 
 @dataclass
@@ -75,8 +75,13 @@ def section_span(text: str, table: str, cfg: WindowSettings) -> tuple[int, int] 
     if start_match is None:
         return None
     start = start_match.start()
-    ends = [m.start() for name, pattern in SECTION_START.items() if name > table
-            for m in [pattern.search(text, start_match.end())] if m]
+    ends = [
+        m.start()
+        for name, pattern in SECTION_START.items()
+        if name > table
+        for m in [pattern.search(text, start_match.end())]
+        if m
+    ]
     end_match = SECTION_END.search(text, start_match.end())
     if end_match:
         ends.append(end_match.start())
@@ -92,12 +97,20 @@ def key_spans(text: str, job: Job, key: str, draft: Result, cfg: WindowSettings)
             return [section]
     if job == "conflict":
         field_ = draft.fields.get(key)
-        spans = [(max(0, c.evidence.start - cfg.before), min(len(text), c.evidence.end + cfg.after))
-                 for c in (field_.candidates or []) if c.evidence] if field_ else []
+        spans = (
+            [
+                (max(0, c.evidence.start - cfg.before), min(len(text), c.evidence.end + cfg.after))
+                for c in (field_.candidates or [])
+                if c.evidence
+            ]
+            if field_
+            else []
+        )
         if spans:
             return merge_spans(spans, cfg.merge_gap)
-    spans = (_around(text, search_terms(key), cfg, cfg.hits_per_term)
-             or _around(text, group_terms(key), cfg, cfg.hits_per_group_term))
+    spans = _around(text, search_terms(key), cfg, cfg.hits_per_term) or _around(
+        text, group_terms(key), cfg, cfg.hits_per_group_term
+    )
     return merge_spans(spans, cfg.merge_gap)
 
 
@@ -105,8 +118,9 @@ def _total(spans: list[tuple[int, int]]) -> int:
     return sum(end - start for start, end in spans)
 
 
-def plan_calls(text: str, job: Job, keys: list[str], draft: Result,
-               cfg: WindowSettings) -> tuple[list[Call], list[str]]:
+def plan_calls(
+    text: str, job: Job, keys: list[str], draft: Result, cfg: WindowSettings
+) -> tuple[list[Call], list[str]]:
     """Pack keys (in catalogue order) into calls within the size limits; return the calls and the keys
     left out because the text never mentions them."""
     calls: list[Call] = []
