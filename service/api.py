@@ -47,6 +47,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.ingest import MAX_BYTES, IngestError, read_bytes
 from service.jobs import Workers
+from service.panel import routes as panel_routes
 from service.pipeline import Assistant
 from service.schema import FIELD_TYPES, SECTIONS, Result
 from service.store import NotFound, Store, StoreError, effective_decisions, pending_items
@@ -285,6 +286,7 @@ def create_app(
     app.state.store, app.state.workers, app.state.token = store, pool, token
     app.add_middleware(Guard, max_bytes=max_bytes)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.include_router(panel_routes.router)  # /issuers, /audit: service/panel/routes.py
 
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(pages.get_template(name).render(**context), status_code=status)

@@ -1,4 +1,4 @@
-"""The ``nianbao`` command: extract, check, batch, eval, serve, export-gold.
+"""The ``nianbao`` command: extract, check, batch, compare, export, eval, serve, export-gold.
 
 Exit codes: 0 ok; 1 the command ran but found problems (failed checks, eval below threshold);
 2 bad input or usage (unreadable file, empty file, wrong flags); 3 some reports in a batch failed.
@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from service.ingest import IngestError, read_path
@@ -138,12 +139,22 @@ def check_cmd(path: Path, use_llm: LlmFlag = False) -> None:
     raise typer.Exit(1 if failed else 0)
 
 
+LongOption = Annotated[
+    Path | None, typer.Option("--long", help="long CSV: report, issuer, year, key, value, confidence, review, …")
+]
+XlsxOption = Annotated[Path | None, typer.Option("--xlsx", help="Excel workbook: a sheet per section, review flags")]
+ParquetOption = Annotated[Path | None, typer.Option("--parquet", help="the long table as Parquet (needs pyarrow)")]
+
+
 @app.command("batch")
 def batch_cmd(
     directory: Path,
     out_path: Annotated[Path, typer.Option("--out", help="JSON lines, one result per report")] = Path("results.jsonl"),
     csv_path: Annotated[Path | None, typer.Option("--csv", help="also write one CSV row per report")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="reports in flight with --llm")] = 4,
+    long_path: LongOption = None,
+    xlsx_path: XlsxOption = None,
+    parquet_path: ParquetOption = None,
     use_llm: LlmFlag = False,
 ) -> None:
     """Extract every report in a directory; resumes where a previous run stopped."""
@@ -156,6 +167,8 @@ def batch_cmd(
     if csv_path:
         write_csv(out_path, csv_path)
         err.print(f"wrote {csv_path}")
+    if long_path or xlsx_path or parquet_path:
+        _export([out_path], long_path, xlsx_path, parquet_path)
     raise typer.Exit(3 if failures else 0)
 
 
@@ -176,6 +189,104 @@ def write_csv(results_path: Path, csv_path: Path) -> None:
                     *(fields[k]["value"] if k in fields else "" for k in FIELD_TYPES),
                 ]
             )
+
+
+def _entries(paths: list[Path]) -> list:  # list[Entry]
+    from service.panel.sources import SourceError, read_paths
+
+    try:
+        return read_paths(paths)
+    except SourceError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _export(paths: list[Path], long_path: Path | None, xlsx_path: Path | None, parquet_path: Path | None) -> None:
+    from service.panel.exports import ExportError, write_long_csv, write_parquet, write_xlsx
+    from service.panel.panel import build_panel
+
+    entries = _entries(paths)
+    try:
+        if long_path:
+            err.print(f"wrote {long_path}: {write_long_csv(entries, long_path)} rows")
+        if parquet_path:
+            err.print(f"wrote {parquet_path}: {write_parquet(entries, parquet_path)} rows")
+        if xlsx_path:
+            write_xlsx(entries, build_panel(entries), xlsx_path)
+            err.print(f"wrote {xlsx_path}")
+    except (ExportError, OSError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command("export")
+def export_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="report files, directories or batch .jsonl")],
+    long_path: LongOption = None,
+    xlsx_path: XlsxOption = None,
+    parquet_path: ParquetOption = None,
+) -> None:
+    """Write results as a long CSV, an Excel workbook and/or Parquet."""
+    if not (long_path or xlsx_path or parquet_path):
+        err.print("[red]error:[/] give at least one of --long, --xlsx, --parquet")
+        raise typer.Exit(2)
+    _export(paths, long_path, xlsx_path, parquet_path)
+
+
+@app.command("compare")
+def compare_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="report files, directories or batch .jsonl")],
+    format: Annotated[Literal["table", "json"], typer.Option("--format", "-f")] = "table",
+) -> None:
+    """Per issuer, the main metrics year by year and the cross-year identities (exit 1 if one fails)."""
+    from service.panel.panel import build_panel
+
+    panel = build_panel(_entries(paths))
+    if format == "json":
+        sys.stdout.write(json.dumps(panel.as_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_panel(panel)
+    failed = any(c.status == "fail" for issuer in panel.issuers for c in issuer.checks)
+    raise typer.Exit(1 if failed else 0)
+
+
+def print_panel(panel) -> None:  # type: ignore[no-untyped-def]
+    from service.panel.panel import MAIN_METRICS
+
+    for issuer in panel.issuers:
+        years = issuer.years
+        title = f"{escape(issuer.key)} — {len(years)} reports, {years[0]}–{years[-1]}"
+        if issuer.missing_years:
+            title += f" (no report for {', '.join(map(str, issuer.missing_years))})"
+        table = Table(title=title)
+        table.add_column("metric", no_wrap=True)
+        for year in years:
+            table.add_column(str(year), justify="right", no_wrap=True)
+        table.add_row("template", *(issuer.by_year[y].result.template or "?" for y in years))
+        for key, label in MAIN_METRICS:
+            cells = []
+            for year in years:
+                found = issuer.by_year[year].result.fields.get(key)
+                cells.append("" if found is None else f"{found.value}{'*' if found.review else ''}")
+            if any(cells):
+                table.add_row(f"{label} [dim]{key}[/]", *cells)
+        out.print(table)
+        counts = issuer.counts()
+        out.print(
+            f"cross-year checks: {counts['pass']} pass, {counts['fail']} fail, {counts['skip']} skip  (* = in review)"
+        )
+        for check in issuer.checks:
+            if check.status == "fail":
+                line = f"{check.name} {check.years[0]}→{check.years[1]}: {check.message}"
+                out.print(f"  [red]FAIL[/] {escape(line)}")
+            elif check.status == "skip" and check.hint:
+                out.print(
+                    f"  [yellow]skip[/] {escape(f'{check.name} {check.years[0]}→{check.years[1]}: {check.hint}')}"
+                )
+        for ambiguity in issuer.ambiguous:
+            out.print(f"  [yellow]not merged:[/] {escape(ambiguity.reason)}")
+    if panel.unplaced:
+        out.print(f"[yellow]no issuer or year, not placed:[/] {escape(', '.join(e.report for e in panel.unplaced))}")
 
 
 @app.command("eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

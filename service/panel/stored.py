@@ -1,0 +1,33 @@
+"""ADAPTER — the only place this package touches the service's store.
+
+The panel needs every finished report's reviewed result; this reads them through the store's public
+methods (``list_reports``, ``reviewed``). When the store is split into repositories, re-point this one
+function and nothing else in ``service.panel`` changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from service.panel.sources import Entry
+from service.schema import Result
+
+PAGE = 500
+
+
+def stored_results(store: Any) -> Iterator[tuple[str, Result]]:
+    """``(report_id, reviewed result)`` for every report whose extraction is done."""
+    offset = 0
+    while True:
+        reports, total = store.list_reports(status="done", limit=PAGE, offset=offset)
+        for info in reports:
+            result, _text = store.reviewed(info["id"])
+            yield info["id"], result
+        offset += PAGE
+        if offset >= total or not reports:
+            return
+
+
+def stored_entries(store: Any) -> list[Entry]:
+    return [Entry(report_id, result, f"/reports/{report_id}/view") for report_id, result in stored_results(store)]
