@@ -32,6 +32,7 @@ COLUMNS = (
     "missing_sections",
     "jumps",
     "review",
+    "same_as",
 )
 
 
@@ -46,6 +47,7 @@ class AuditRow:
     missing_sections: list[str] = field(default_factory=list)
     jumps: list[str] = field(default_factory=list)
     review: int = 0
+    same_as: str = ""
     link: str | None = None
 
     def problems(self) -> int:
@@ -58,22 +60,31 @@ class AuditRow:
 
 
 def audit(panel: Panel) -> list[AuditRow]:
+    """One row per report; a second report of the same issuer and year (``same_as`` names the one the
+    panel uses) gets its own row but takes no part in the cross-year checks."""
     rows: list[AuditRow] = []
     for issuer in panel.issuers:
         for year in issuer.years:
-            entry = issuer.by_year[year]
-            result = entry.result
-            row = AuditRow(entry.report, issuer.key, year, result.template or "", link=entry.link)
-            row.failed_checks = sorted({c.id for c in result.checks if c.status == "fail"})
-            row.broken_crossyear = [
-                f"{c.name} {c.years[0]}→{c.years[1]}" for c in issuer.checks if c.status == "fail" and year in c.years
-            ]
-            present = {section_of(key) for key in result.fields}
-            row.missing_sections = [s for s in EXPECTED_SECTIONS.get(result.template or "", ()) if s not in present]
-            if year - 1 in issuer.by_year:
-                row.jumps = jumps(issuer.by_year[year - 1].result.values(), result.values())
-            row.review = len(result.review_keys()) + len(result.unresolved)
-            rows.append(row)
+            chosen = issuer.by_year[year]
+            for entry in [chosen, *issuer.duplicates.get(year, [])]:
+                result = entry.result
+                row = AuditRow(entry.report, issuer.key, year, result.template or "", link=entry.link)
+                row.failed_checks = sorted({c.id for c in result.checks if c.status == "fail"})
+                present = {section_of(key) for key in result.fields}
+                expected = EXPECTED_SECTIONS.get(result.template or "", ())
+                row.missing_sections = [s for s in expected if s not in present]
+                if year - 1 in issuer.by_year:
+                    row.jumps = jumps(issuer.by_year[year - 1].result.values(), result.values())
+                row.review = len(result.review_keys()) + len(result.unresolved)
+                if entry is chosen:
+                    row.broken_crossyear = [
+                        f"{c.name} {c.years[0]}→{c.years[1]}"
+                        for c in issuer.checks
+                        if c.status == "fail" and year in c.years
+                    ]
+                else:
+                    row.same_as = chosen.report
+                rows.append(row)
     return rows
 
 

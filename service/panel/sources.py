@@ -80,6 +80,8 @@ def read_paths(paths: list[Path]) -> list[Entry]:
     """Report files, directories (their report files and JSON lines) and batch JSON lines, in order."""
     entries: list[Entry] = []
     for path in paths:
+        if not path.exists():
+            raise SourceError(f"{path}: no such file or directory")
         if path.is_dir():
             for child in sorted(path.iterdir()):
                 if child.is_file() and child.suffix.lower() in JSONL_SUFFIXES:
@@ -89,8 +91,6 @@ def read_paths(paths: list[Path]) -> list[Entry]:
             entries.extend(read_jsonl(path))
         elif path.is_file() and path.suffix.lower() in SUFFIXES:
             entries.append(read_report(path))
-        elif not path.exists():
-            raise SourceError(f"{path}: no such file or directory")
         else:
             raise SourceError(f"{path}: not a report ({', '.join(SUFFIXES)}), a directory or a batch .jsonl")
     return entries
