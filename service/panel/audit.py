@@ -68,7 +68,7 @@ def audit(panel: Panel) -> list[AuditRow]:
             chosen = issuer.by_year[year]
             for entry in [chosen, *issuer.duplicates.get(year, [])]:
                 result = entry.result
-                row = AuditRow(entry.report, issuer.key, year, result.template or "", link=entry.link)
+                row = AuditRow(entry.name, issuer.key, year, result.template or "", link=entry.link)
                 row.failed_checks = sorted({c.id for c in result.checks if c.status == "fail"})
                 present = {section_of(key) for key in result.fields}
                 expected = EXPECTED_SECTIONS.get(result.template or "", ())
@@ -83,7 +83,7 @@ def audit(panel: Panel) -> list[AuditRow]:
                         if c.status == "fail" and year in c.years
                     ]
                 else:
-                    row.same_as = chosen.report
+                    row.same_as = chosen.name
                 rows.append(row)
     return rows
 

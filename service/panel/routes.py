@@ -29,6 +29,8 @@ from service.panel.stored import stored_entries
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+ORDER = {"fail": 0, "skip": 1, "pass": 2}  # the issuer page lists findings first
+
 router = APIRouter()
 _pages = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
@@ -88,6 +90,7 @@ def issuer(request: Request, key: str) -> Any:
         "issuer.html",
         panel=found,
         metrics=MAIN_METRICS,
+        checks=sorted(found.checks, key=lambda c: (ORDER[c.status], c.hint is None, c.years, c.name)),
         received=Markup(received_chart(found)),  # built from numbers and escaped labels only
         outcomes=Markup(outcomes_chart(found)),
     )

@@ -27,11 +27,18 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class Entry:
-    """One report's result; ``link`` is its review page when it lives in the service's store."""
+    """One report's result; ``link`` is its review page when it lives in the service's store, ``label``
+    its file name there."""
 
     report: str
     result: Result
     link: str | None = None
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        """What to show for the report: its file name where known, else its id."""
+        return self.label or self.report
 
     @property
     def issuer(self) -> str | None:

@@ -16,18 +16,21 @@ from service.schema import Result
 PAGE = 500
 
 
-def stored_results(store: Any) -> Iterator[tuple[str, Result]]:
-    """``(report_id, reviewed result)`` for every report whose extraction is done."""
+def stored_results(store: Any) -> Iterator[tuple[str, Result, str | None]]:
+    """``(report_id, reviewed result, file name)`` for every report whose extraction is done."""
     offset = 0
     while True:
         reports, total = store.list_reports(status="done", limit=PAGE, offset=offset)
         for info in reports:
             result, _text = store.reviewed(info["id"])
-            yield info["id"], result
+            yield info["id"], result, info.get("filename")
         offset += PAGE
         if offset >= total or not reports:
             return
 
 
 def stored_entries(store: Any) -> list[Entry]:
-    return [Entry(report_id, result, f"/reports/{report_id}/view") for report_id, result in stored_results(store)]
+    return [
+        Entry(report_id, result, f"/reports/{report_id}/view", filename)
+        for report_id, result, filename in stored_results(store)
+    ]
