@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -21,6 +21,10 @@ from rich.table import Table
 from service.ingest import IngestError, read_path
 from service.pipeline import Assistant, extract
 from service.schema import FIELD_TYPES, Result
+
+if TYPE_CHECKING:
+    from service.panel.panel import Panel
+    from service.panel.sources import Entry
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Turn 政府信息公开工作年度报告 into verified metrics."
@@ -191,7 +195,7 @@ def write_csv(results_path: Path, csv_path: Path) -> None:
             )
 
 
-def _entries(paths: list[Path]) -> list:  # list[Entry]
+def _entries(paths: list[Path]) -> list[Entry]:
     from service.panel.sources import SourceError, read_paths
 
     try:
@@ -250,7 +254,7 @@ def compare_cmd(
     raise typer.Exit(1 if failed else 0)
 
 
-def print_panel(panel) -> None:  # type: ignore[no-untyped-def]
+def print_panel(panel: Panel) -> None:
     from service.panel.panel import MAIN_METRICS
 
     for issuer in panel.issuers:

@@ -76,3 +76,14 @@ def test_audit_sorts_and_downloads(client: httpx.Client) -> None:
     book = load_workbook(io.BytesIO(client.get("/audit.xlsx").content))
     assert book.sheetnames[0] == "audit" and "requests" in book.sheetnames and "cross-year" in book.sheetnames
     assert book["audit"].max_row == 7
+
+
+def test_a_review_decision_shows_in_the_panel(client: httpx.Client) -> None:
+    report = client.get("/issuers/平潭综合实验区").json()["years"]["2024"]["report"]
+    response = client.post(
+        f"/review/{report}/requests.received", json={"action": "correct", "value": 219, "reviewer": "test"}
+    )
+    assert response.status_code == 200, response.text
+    years = client.get("/issuers/平潭综合实验区").json()["years"]
+    assert years["2024"]["metrics"]["requests.received"] == {"value": 219, "review": False}
+    assert years["2023"]["metrics"]["requests.received"]["value"] == 81  # the others as extracted

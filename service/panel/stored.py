@@ -1,7 +1,7 @@
 """ADAPTER — the only place this package touches the service's store.
 
 The panel needs every finished report's reviewed result; this reads them through the store's public
-methods (``list_reports``, ``reviewed``). When the store is split into repositories, re-point this one
+methods (``list_reports``, ``result``, ``reviewed``). When the store is split into repositories, re-point this one
 function and nothing else in ``service.panel`` changes.
 """
 
@@ -22,7 +22,9 @@ def stored_results(store: Any) -> Iterator[tuple[str, Result, str | None]]:
     while True:
         reports, total = store.list_reports(status="done", limit=PAGE, offset=offset)
         for info in reports:
-            result, _text = store.reviewed(info["id"])
+            # with no decision the reviewed result is the extractor's; skip the copy that applying none makes
+            read = store.reviewed if info.get("decisions") else store.result
+            result, _text = read(info["id"])
             yield info["id"], result, info.get("filename")
         offset += PAGE
         if offset >= total or not reports:
