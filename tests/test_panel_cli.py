@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from conftest import CORPUS
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -84,3 +85,13 @@ def test_batch_writes_long_csv_and_workbook(tmp_path: Path) -> None:
 def test_export_needs_an_output() -> None:
     result = runner.invoke(app, ["export", str(PANEL_DATA)])
     assert result.exit_code == 2 and "--long" in result.output
+
+
+def test_export_writes_parquet_from_report_files(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "long.parquet"
+    result = runner.invoke(app, ["export", str(PANEL_DATA / "pingtan-2021.txt"), "--parquet", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = pq.read_table(out).to_pylist()
+    # 2021: 四、结转下年度继续办理1000001 (总计 1)
+    assert next(r for r in rows if r["key"] == "requests.carried_forward")["value_number"] == 1.0

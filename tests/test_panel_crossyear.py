@@ -116,9 +116,10 @@ def test_in_force_pass_fail_for_normative_and_rules() -> None:
     checks = check_pair(last, this, 2023)
     normative = by_name(checks, "Y-in_force[normative]")
     assert normative.status == "pass"
-    assert "665 + 88 − 55 = 698" in normative.message
+    assert normative.message.endswith(": 698 = 665 + 88 − 55 (= 698)")
     rules = by_name(checks, "Y-in_force[rules]")
     assert rules.status == "fail"  # 2 + 1 − 0 = 3, the report says 4: the body recounted
+    assert rules.message.endswith(": 4 ≠ 2 + 1 − 0 (= 3)")
     assert {e["year"] for e in rules.evidence} == {2022, 2023}
 
 

@@ -176,9 +176,11 @@ def _evaluate(identity: Identity, sides: dict[int, Entry], year: int, templates:
     left = _sum(identity.left, sides)
     right = _sum(identity.right, sides)
     check.status = "pass" if left == right else "fail"
-    check.message = f"{identity.meaning}: {_show(identity.left, values, year)} = {left}, " + (
-        f"{_show(identity.right, values, year)} = {right}"
+    shown = (
+        f"{_show(identity.left, values, year)} {'=' if left == right else '≠'} {_show(identity.right, values, year)}"
     )
+    total = f" (= {right})" if len(identity.right) > 1 else ""
+    check.message = f"{identity.meaning}: {shown}{total}"
     if check.status == "fail":
         check.review = [
             {"report": sides[t.offset].report, "key": t.key, "year": str(year + t.offset)} for t in identity.terms
