@@ -276,9 +276,21 @@ def print_panel(panel: Panel) -> None:
                 table.add_row(f"{label} [dim]{key}[/]", *cells)
         out.print(table)
         counts = issuer.counts()
-        out.print(
-            f"cross-year checks: {counts['pass']} pass, {counts['fail']} fail, {counts['skip']} skip  (* = in review)"
-        )
+        names, pairs, grid = issuer.check_grid()
+        summary = f"cross-year checks: {counts['pass']} pass, {counts['fail']} fail, {counts['skip']} skip"
+        if names:
+            checks = Table(title=summary)
+            checks.add_column("check", no_wrap=True)
+            for first, second in pairs:
+                checks.add_column(f"{first}→{second}", justify="center", no_wrap=True)
+            marks = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "skip": "[dim]skip[/]"}
+            for name in names:
+                cells = [marks[grid[(name, pair)].status] if (name, pair) in grid else "" for pair in pairs]
+                checks.add_row(escape(name), *cells)
+            out.print(checks)
+        else:
+            out.print(f"{summary} (no consecutive years)")
+        out.print("* = in review")
         for check in issuer.checks:
             if check.status == "fail":
                 line = f"{check.name} {check.years[0]}→{check.years[1]}: {check.message}"

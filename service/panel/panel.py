@@ -85,6 +85,12 @@ class IssuerPanel:
             "ambiguous": [{"keys": list(a.keys), "reason": a.reason} for a in self.ambiguous],
         }
 
+    def check_grid(self) -> tuple[list[str], list[tuple[int, int]], dict[tuple[str, tuple[int, int]], YearCheck]]:
+        """The checks as a grid: identity names (rows) × year pairs (columns) → the check."""
+        names = list(dict.fromkeys(c.name for c in self.checks))
+        pairs = sorted({c.years for c in self.checks})
+        return names, pairs, {(c.name, c.years): c for c in self.checks}
+
     def counts(self) -> dict[str, int]:
         return {s: sum(c.status == s for c in self.checks) for s in ("pass", "fail", "skip")}
 
