@@ -87,3 +87,14 @@ def test_a_review_decision_shows_in_the_panel(client: httpx.Client) -> None:
     years = client.get("/issuers/平潭综合实验区").json()["years"]
     assert years["2024"]["metrics"]["requests.received"] == {"value": 219, "review": False}
     assert years["2023"]["metrics"]["requests.received"]["value"] == 81  # the others as extracted
+
+
+def test_pages_escape_what_reports_say() -> None:
+    from service.panel.routes import _render
+
+    hostile = "<script>alert(1)</script>区"
+    row = {"issuer": hostile, "names": [hostile], "years": [2021], "missing_years": [], "ambiguous": [hostile],
+           "checks": {"pass": 0, "fail": 0, "skip": 0}, "link": ""}  # fmt: skip
+    html = _render("issuers.html", rows=[row], q='"><b>', year=None, unplaced=[]).body.decode()
+    assert "<script>alert" not in html and '"><b>' not in html
+    assert "&lt;script&gt;" in html
