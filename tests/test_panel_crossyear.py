@@ -94,6 +94,15 @@ def test_carried_over_is_skipped_when_last_year_is_legacy() -> None:
     assert "2018 is legacy" in check.message
 
 
+def test_an_approximate_value_is_not_tied_exactly() -> None:
+    last = carried(2021, {}, {"total": 20})
+    this = carried(2022, {"total": 21}, {})
+    field = last.result.fields["requests.carried_forward"]
+    last.result.fields["requests.carried_forward"] = field.model_copy(update={"approximate": True})
+    check = by_name(check_pair(last, this, 2022), "Y-carried[total]")
+    assert check.status == "skip" and "2021 requests.carried_forward" in check.message
+
+
 def test_only_consecutive_years_are_tied() -> None:
     reports = {2019: carried(2019, {}, {"total": 1}), 2021: carried(2021, {"total": 5}, {})}
     assert check_years(reports) == []  # 2020 is missing: nothing to tie

@@ -10,8 +10,9 @@ Within a report ``service.checks`` holds the identities; these need two reports 
 
 Bodies recount their stock, so real reports break these: a failure is a finding and a review item for
 both sides (it never changes a value). A check is skipped, saying why, when a side lacks the template or
-the value; when the missing value is a digit run the extractor could not split, the check says which of
-the candidate splits would make the identity hold, as a hint to the reviewer, not as a value.
+the value, or a value is approximate (20余件). When the missing value is a digit run the extractor could
+not split, the check says which of the candidate splits would make the identity hold, as a hint to the
+reviewer, not as a value.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def _evaluate(identity: Identity, sides: dict[int, Entry], year: int, templates:
     values: dict[str, Any] = {}
     evidence: list[dict[str, Any]] = []
     missing: list[Term] = []
+    approximate: list[str] = []
     for term in identity.terms:
         entry = sides[term.offset]
         found = entry.result.fields.get(term.key)
@@ -156,6 +158,8 @@ def _evaluate(identity: Identity, sides: dict[int, Entry], year: int, templates:
         if found is None:
             missing.append(term)
             continue
+        if found.approximate:
+            approximate.append(label)
         item: dict[str, Any] = {"year": year + term.offset, "report": entry.report, "key": term.key}
         item["value"] = found.value
         if found.evidence:
@@ -172,6 +176,9 @@ def _evaluate(identity: Identity, sides: dict[int, Entry], year: int, templates:
     if missing:
         check.message = "not stated: " + ", ".join(f"{year + t.offset} {t.key}" for t in missing)
         check.hint = _hint(identity, sides, year, missing)
+        return check
+    if approximate:
+        check.message = "approximate (余/多/约), cannot be tied exactly: " + ", ".join(approximate)
         return check
     left = _sum(identity.left, sides)
     right = _sum(identity.right, sides)
