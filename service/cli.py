@@ -148,6 +148,9 @@ LongOption = Annotated[
 ]
 XlsxOption = Annotated[Path | None, typer.Option("--xlsx", help="Excel workbook: a sheet per section, review flags")]
 ParquetOption = Annotated[Path | None, typer.Option("--parquet", help="the long table as Parquet (needs pyarrow)")]
+AuditOption = Annotated[
+    Path | None, typer.Option("--audit", help="audit CSV: broken identities, missing sections, tenfold jumps")
+]
 
 
 @app.command("batch")
@@ -159,6 +162,7 @@ def batch_cmd(
     long_path: LongOption = None,
     xlsx_path: XlsxOption = None,
     parquet_path: ParquetOption = None,
+    audit_path: AuditOption = None,
     use_llm: LlmFlag = False,
 ) -> None:
     """Extract every report in a directory; resumes where a previous run stopped."""
@@ -171,8 +175,8 @@ def batch_cmd(
     if csv_path:
         write_csv(out_path, csv_path)
         err.print(f"wrote {csv_path}")
-    if long_path or xlsx_path or parquet_path:
-        _export([out_path], long_path, xlsx_path, parquet_path)
+    if long_path or xlsx_path or parquet_path or audit_path:
+        _export([out_path], long_path, xlsx_path, parquet_path, audit_path)
     raise typer.Exit(3 if failures else 0)
 
 
@@ -205,19 +209,32 @@ def _entries(paths: list[Path]) -> list[Entry]:
         raise typer.Exit(2) from None
 
 
-def _export(paths: list[Path], long_path: Path | None, xlsx_path: Path | None, parquet_path: Path | None) -> None:
+def _export(
+    paths: list[Path],
+    long_path: Path | None,
+    xlsx_path: Path | None,
+    parquet_path: Path | None,
+    audit_path: Path | None,
+) -> None:
+    from service.panel.audit import audit, sort_rows
+    from service.panel.audit import write_csv as write_audit
     from service.panel.exports import ExportError, write_long_csv, write_parquet, write_xlsx
     from service.panel.panel import build_panel
 
     entries = _entries(paths)
+    panel = build_panel(entries)
+    rows = sort_rows(audit(panel), "problems")
     try:
         if long_path:
             err.print(f"wrote {long_path}: {write_long_csv(entries, long_path)} rows")
         if parquet_path:
             err.print(f"wrote {parquet_path}: {write_parquet(entries, parquet_path)} rows")
         if xlsx_path:
-            write_xlsx(entries, build_panel(entries), xlsx_path)
+            write_xlsx(entries, panel, xlsx_path, rows)
             err.print(f"wrote {xlsx_path}")
+        if audit_path:
+            write_audit(rows, audit_path)
+            err.print(f"wrote {audit_path}: {len(rows)} reports, {sum(r.problems() > 0 for r in rows)} with problems")
     except (ExportError, OSError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
@@ -229,12 +246,13 @@ def export_cmd(
     long_path: LongOption = None,
     xlsx_path: XlsxOption = None,
     parquet_path: ParquetOption = None,
+    audit_path: AuditOption = None,
 ) -> None:
-    """Write results as a long CSV, an Excel workbook and/or Parquet."""
-    if not (long_path or xlsx_path or parquet_path):
-        err.print("[red]error:[/] give at least one of --long, --xlsx, --parquet")
+    """Write results as a long CSV, an Excel workbook, Parquet and/or the audit CSV."""
+    if not (long_path or xlsx_path or parquet_path or audit_path):
+        err.print("[red]error:[/] give at least one of --long, --xlsx, --parquet, --audit")
         raise typer.Exit(2)
-    _export(paths, long_path, xlsx_path, parquet_path)
+    _export(paths, long_path, xlsx_path, parquet_path, audit_path)
 
 
 @app.command("compare")

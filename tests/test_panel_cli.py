@@ -67,9 +67,11 @@ def test_batch_writes_long_csv_and_workbook(tmp_path: Path) -> None:
     reports.mkdir()
     for name in ("pingtan-2023.txt", "pingtan-2024.txt"):
         (reports / name).write_bytes((PANEL_DATA / name).read_bytes())
-    long_csv, xlsx = tmp_path / "long.csv", tmp_path / "out.xlsx"
+    long_csv, xlsx, audit_csv = tmp_path / "long.csv", tmp_path / "out.xlsx", tmp_path / "audit.csv"
+    out = str(tmp_path / "r.jsonl")
     result = runner.invoke(
-        app, ["batch", str(reports), "--out", str(tmp_path / "r.jsonl"), "--long", str(long_csv), "--xlsx", str(xlsx)]
+        app,
+        ["batch", str(reports), "--out", out, "--long", str(long_csv), "--xlsx", str(xlsx), "--audit", str(audit_csv)],
     )
     assert result.exit_code == 0, result.output
     with long_csv.open(encoding="utf-8-sig", newline="") as fh:
@@ -79,7 +81,14 @@ def test_batch_writes_long_csv_and_workbook(tmp_path: Path) -> None:
         ("pingtan-2023", "81"),
         ("pingtan-2024", "218"),
     }
-    assert "requests" in load_workbook(xlsx).sheetnames
+    assert {"audit", "requests", "cross-year"} <= set(load_workbook(xlsx).sheetnames)
+    with audit_csv.open(encoding="utf-8-sig", newline="") as fh:
+        audited = {r["report"]: r for r in csv.DictReader(fh)}
+    # table 四, 复议后起诉: 2023 prints …10102 (维持 1 … 总计 2), 2024 prints …1324019 (维持 13 … 总计 19):
+    # 维持 1 → 13 is more than tenfold, 总计 2 → 19 (9.5×) and 新收申请 81 → 218 are not
+    jumps = audited["pingtan-2024"]["jumps"].split("; ")
+    assert "litigation.after_review.upheld 1→13" in jumps
+    assert not any(j.startswith(("litigation.after_review.total", "requests.received")) for j in jumps)
 
 
 def test_export_needs_an_output() -> None:
