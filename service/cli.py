@@ -233,7 +233,8 @@ def _export(
             write_xlsx(entries, panel, xlsx_path, rows)
             err.print(f"wrote {xlsx_path}")
         if audit_path:
-            write_audit(rows, audit_path)
+            with audit_path.open("w", newline="", encoding="utf-8-sig") as fh:
+                write_audit(rows, fh)
             err.print(f"wrote {audit_path}: {len(rows)} reports, {sum(r.problems() > 0 for r in rows)} with problems")
     except (ExportError, OSError) as exc:
         err.print(f"[red]error:[/] {exc}")

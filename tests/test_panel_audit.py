@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 from panel_cases import entry
 
@@ -57,13 +57,13 @@ def test_jumps_need_two_non_zero_numbers() -> None:
     assert jumps({"x": 100}, {"x": 10}) == []
 
 
-def test_rows_sort_by_any_column_and_by_problems_by_default(tmp_path: Path) -> None:
+def test_rows_sort_by_any_column_and_by_problems_by_default() -> None:
     rows = audit(_panel())
     assert [r.report for r in sort_rows(rows, "year")] == ["b2020", "b2020-page", "a2021", "a2022"]
     assert sort_rows(rows, "jumps", descending=True)[0].report == "a2022"
     assert sort_rows(rows, "no-such-column")[-1].report == "b2020"  # no problems, first of its issuer
-    out = tmp_path / "audit.csv"
+    out = io.StringIO()
     write_csv(rows, out)
-    text = out.read_text(encoding="utf-8-sig")
+    text = out.getvalue()
     assert text.splitlines()[0].startswith("report,issuer,year,template,failed_checks,broken_crossyear")
     assert "Y-carried[total] 2021→2022" in text

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from service.panel.panel import Panel
 from service.schema import section_of
@@ -117,8 +116,8 @@ def sort_rows(rows: list[AuditRow], column: str, descending: bool = False) -> li
     return sorted(rows, key=key, reverse=descending)
 
 
-def write_csv(rows: list[AuditRow], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(row.flat() for row in rows)
+def write_csv(rows: list[AuditRow], out: TextIO) -> None:
+    """The audit as CSV, one row per report, lists joined with "; "."""
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(row.flat() for row in rows)

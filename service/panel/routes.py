@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from service.panel.audit import COLUMNS as AUDIT_COLUMNS
-from service.panel.audit import audit, sort_rows
+from service.panel.audit import audit, sort_rows, write_csv
 from service.panel.charts import outcomes_chart, received_chart
 from service.panel.exports import write_xlsx
 from service.panel.issuers import normalise
@@ -117,13 +117,9 @@ def audit_view(request: Request, sort: str = "problems", desc: bool = True) -> A
 
 @router.get("/audit.csv", summary="The audit as CSV")
 def audit_csv(request: Request) -> Response:
-    import csv
-
     panel, _entries = _panel(request)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=AUDIT_COLUMNS)
-    writer.writeheader()
-    writer.writerows(r.flat() for r in sort_rows(audit(panel), "problems"))
+    write_csv(sort_rows(audit(panel), "problems"), buffer)
     return Response(
         "\ufeff" + buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
