@@ -9,6 +9,7 @@ def test_normalise_strips_width_spaces_and_office_suffixes() -> None:
     assert normalise("平潭县人民政府") == "平潭县"
     assert normalise("平潭综合实验区管委会") == "平潭综合实验区"
     assert normalise("道里区人民政府办公室") == "道里区"
+    assert normalise("某市政府办公室") == normalise("某市人民政府") == "某市"
     assert normalise("ＸＸ市 人民政府") == "XX市"
     assert normalise("上海市科学技术委员会") == "上海市科学技术委员会"  # a department keeps its name
     assert normalise("政府") == "政府"  # a suffix is never the whole name

@@ -47,10 +47,13 @@ def renamings() -> dict[str, str]:
 def _plain(name: str) -> str:
     text = unicodedata.normalize("NFKC", name)
     text = re.sub(r"\s+", "", text)
-    for suffix in _SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix) + 1:
-            text = text[: -len(suffix)]
-            break
+    stripped = True
+    while stripped:  # 市政府办公室 → 市政府 → 市
+        stripped = False
+        for suffix in _SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix) + 1:
+                text, stripped = text[: -len(suffix)], True
+                break
     return text
 
 
