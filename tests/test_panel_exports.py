@@ -54,7 +54,13 @@ def test_workbook_has_a_sheet_per_section_review_flags_and_the_cross_year_checks
     assert sheet.cell(row=2, column=column).fill.fgColor.rgb.endswith("FFE8B0")  # in review
     assert sheet.cell(row=3, column=column).fill.fgColor.rgb in ("00000000", None)
     review = [[c.value for c in row] for row in book["review"].iter_rows(min_row=2)]
-    assert [(r[0], r[3]) for r in review] == [("a", "requests.received")]
+    # the value in review, then both sides of the broken cross-year identity
+    assert [(r[0], r[3]) for r in review] == [
+        ("a", "requests.received"),
+        ("b", "requests.carried_over"),
+        ("a", "requests.carried_forward"),
+    ]
+    assert review[1][6].startswith("Y-carried[total] 2021→2022 fails")
     checks = [[c.value for c in row] for row in book["cross-year"].iter_rows(min_row=2)]
     failed = [r for r in checks if r[2] == "fail"]
     assert [r[1] for r in failed] == ["Y-carried[total]"]  # 2 carried forward, 1 carried over

@@ -153,8 +153,14 @@ def write_xlsx(
             for check in issuer.checks:
                 values = "; ".join(f"{k} = {v}" for k, v in check.values.items())
                 years.append([issuer.key, check.name, check.status, *check.years, values, check.message, check.hint])
-                if check.status == "fail":
-                    years.cell(row=years.max_row, column=3).fill = amber
+                if check.status != "fail":
+                    continue
+                years.cell(row=years.max_row, column=3).fill = amber
+                # a broken cross-year identity is a review item for each value it ties
+                reason = f"{check.name} {check.years[0]}→{check.years[1]} fails: {check.message}"
+                for item in check.evidence:
+                    row = [item["report"], issuer.key, item["year"], item["key"], item["value"], None, reason]
+                    review.append([*row, item.get("quote", "")])
     for sheet in book.worksheets:
         sheet["A1"].font = bold
     try:
