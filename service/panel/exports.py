@@ -4,7 +4,8 @@ Long format is one row per (report, key): ``report, issuer, year, key, value, co
 source, evidence`` — ``pandas.read_csv`` and R's ``read.csv`` take it as it is, and a panel is one
 pivot away. The workbook has one sheet per section of the report (meta, active, requests, review, …;
 reports as rows, keys as columns, values in review filled amber), a ``review`` sheet listing every
-value in review and a ``cross-year`` sheet with the checks of ``crossyear``.
+value in review, every unresolved digit run and both values of each broken cross-year identity, a
+``cross-year`` sheet with the checks of ``crossyear``, and the audit first when it is given.
 """
 
 from __future__ import annotations
