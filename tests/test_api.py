@@ -14,7 +14,7 @@ from conftest import CORPUS, SEEDS
 
 from service.api import create_app, running
 from service.schema import Result
-from service.store import DB_NAME
+from service.storage import DB_NAME
 
 TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
