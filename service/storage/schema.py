@@ -19,7 +19,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    String,
     Table,
     Text,
     text,
@@ -112,6 +111,6 @@ schema_version = Table(
     "schema_version",
     metadata,
     Column("version", Integer, nullable=False),
-    Column("applied_at", String),
+    Column("applied_at", Text),
 )
 """Kept from the hand-written migrations: older nianbao versions read it and refuse a newer database."""

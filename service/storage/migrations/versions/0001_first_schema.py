@@ -88,7 +88,7 @@ def upgrade() -> None:
     )
     op.create_index("review_queue_order", "review_queue", ["skipped", "confidence", "report_id", "key"])
     version = op.create_table(
-        "schema_version", sa.Column("version", sa.Integer, nullable=False), sa.Column("applied_at", sa.String)
+        "schema_version", sa.Column("version", sa.Integer, nullable=False), sa.Column("applied_at", sa.Text)
     )
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     op.bulk_insert(version, [{"version": 1, "applied_at": stamp}])
