@@ -9,6 +9,7 @@ decisions.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
@@ -43,36 +44,57 @@ def history(conn: Connection, report_id: str) -> list[Decision]:
     return [_decision(row) for row in rows]
 
 
-def refresh(conn: Connection, report_id: str) -> Result:
-    """Rebuild a report's queue rows and pending count from its reviewed result."""
-    stored = stored_results.load(conn, report_id)
-    assert stored is not None, "refresh runs after the result is saved"
-    decided = history(conn, report_id)
-    reviewed = apply_decisions(*stored, decided)
+@dataclass(frozen=True)
+class QueueRows:
+    """A report's reviewed result and the queue rows it gives, computed from a known set of decisions."""
+
+    reviewed: Result
+    rows: list[dict[str, Any]]
+    decision_ids: tuple[int, ...]
+
+
+def queue_rows(report_id: str, result: Result, text: str, decided: list[Decision]) -> QueueRows:
+    reviewed = apply_decisions(result, text, decided)
     _, skipped = effective_decisions(decided)
-    items = pending_items(reviewed)
+    rows = [
+        {
+            "report_id": report_id,
+            "key": key,
+            "value": json.dumps(field.value, ensure_ascii=False) if field else None,
+            "confidence": field.confidence if field else 0.0,
+            "source": field.source if field else None,
+            "reason": reason,
+            "skipped": int(key in skipped),
+        }
+        for key, field, reason in pending_items(reviewed)
+    ]
+    return QueueRows(reviewed, rows, tuple(d.id for d in decided))
+
+
+def prepare(db: Database, report_id: str, result: Result) -> QueueRows:
+    """The queue rows of a new result, computed outside the write transaction (it is CPU work, and SQLite
+    lets one writer in at a time); ``refresh`` uses them if no decision arrived meanwhile."""
+    with db.read() as conn:
+        decided = history(conn, report_id)
+    return queue_rows(report_id, result.model_copy(update={"text": None}), result.text or "", decided)
+
+
+def refresh(conn: Connection, report_id: str, prepared: QueueRows | None = None) -> Result:
+    """Rebuild a report's queue rows and pending count from its reviewed result."""
+    decided = history(conn, report_id)
+    if prepared is None or prepared.decision_ids != tuple(d.id for d in decided):
+        stored = stored_results.load(conn, report_id)
+        assert stored is not None, "refresh runs after the result is saved"
+        prepared = queue_rows(report_id, *stored, decided)
+    reviewed = prepared.reviewed
     conn.execute(review_queue.delete().where(review_queue.c.report_id == report_id))
-    if items:
-        conn.execute(
-            review_queue.insert(),
-            [
-                {
-                    "report_id": report_id,
-                    "key": key,
-                    "value": json.dumps(field.value, ensure_ascii=False) if field else None,
-                    "confidence": field.confidence if field else 0.0,
-                    "source": field.source if field else None,
-                    "reason": reason,
-                    "skipped": int(key in skipped),
-                }
-                for key, field, reason in items
-            ],
-        )
+    if prepared.rows:
+        conn.execute(review_queue.insert(), prepared.rows)
     conn.execute(
         results.update()
         .where(results.c.report_id == report_id)
         .values(
-            pending=len(items),
+            pending=len(prepared.rows),
             issuer=stored_results.plain_value(reviewed, "meta.issuer"),
             year=stored_results.plain_value(reviewed, "meta.year"),
             template=reviewed.template,

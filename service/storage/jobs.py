@@ -96,6 +96,8 @@ class Jobs:
 
     def finish(self, job: Job, result: Result) -> None:
         """Mark the job done and store its result, in one transaction; LeaseLost if it is no longer ours."""
+        row = stored_results.result_row(job.report_id, result)  # the CPU work before the write lock
+        prepared = stored_decisions.prepare(self.db, job.report_id, result)
         with self.db.write() as conn:
             done = conn.execute(
                 jobs.update()
@@ -105,8 +107,8 @@ class Jobs:
             ).first()
             if done is None:
                 raise LeaseLost(f"job {job.id} (attempt {job.attempts}) is no longer held by this worker")
-            stored_results.save(conn, self.db, job.report_id, result)
-            stored_decisions.refresh(conn, job.report_id)
+            stored_results.save(conn, self.db, row)
+            stored_decisions.refresh(conn, job.report_id, prepared)
 
     def fail(self, job: Job, error: str) -> None:
         with self.db.write() as conn:

@@ -18,9 +18,9 @@ def plain_value(result: Result, key: str) -> Any:
     return field.value if field else None
 
 
-def save(conn: Connection, db: Database, report_id: str, result: Result) -> None:
-    """Insert or replace a report's result (the text is stored beside it, not inside the JSON)."""
-    row = {
+def result_row(report_id: str, result: Result) -> dict[str, Any]:
+    """The ``results`` row of a result (the text is stored beside it, not inside the JSON)."""
+    return {
         "report_id": report_id,
         "result": result.model_copy(update={"text": None}).model_dump_json(),
         "text": result.text or "",
@@ -29,6 +29,10 @@ def save(conn: Connection, db: Database, report_id: str, result: Result) -> None
         "year": plain_value(result, "meta.year"),
         "extracted_at": now(),
     }
+
+
+def save(conn: Connection, db: Database, row: dict[str, Any]) -> None:
+    """Insert or replace a report's result row."""
     statement = db.insert(results).values(row)
     replace = {name: statement.excluded[name] for name in row if name != "report_id"}
     conn.execute(statement.on_conflict_do_update(index_elements=["report_id"], set_=replace))
