@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,6 +108,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--postgres", help="a PostgreSQL URL to use (its tables are filled and emptied)")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every cell; the table shows the median")
     args = parser.parse_args()
     console = Console()
     files = sources()
@@ -125,12 +127,13 @@ def main() -> None:
             engines.append(("PostgreSQL", cluster))
 
     rows = []
+    load_before = os.getloadavg()[0]
     try:
         with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
             for engine, source in engines:
-                for processes in args.processes:
+                for processes, round_ in [(p, r) for r in range(args.rounds) for p in args.processes]:
                     if source is None:
-                        url = f"sqlite:///{Path(tmp) / f'{processes}' / 'nianbao.db'}"
+                        url = f"sqlite:///{Path(tmp) / f'{processes}-{round_}' / 'nianbao.db'}"
                     elif isinstance(source, str):
                         url = source
                         Store(url).close()
@@ -152,11 +155,21 @@ def main() -> None:
         if cluster is not None:
             cluster.stop()
 
-    table = Table(title=f"nianbao workers, rules only — {args.reports} reports, nproc {os.cpu_count()}")
+    table = Table(
+        title=f"nianbao workers, rules only — {args.reports} reports, nproc {os.cpu_count()}, "
+        f"median of {args.rounds} round(s), load average {load_before:.1f} → {os.getloadavg()[0]:.1f}"
+    )
     for column in ("engine", "worker processes", "submissions/s (HTTP, 8 clients)", "reports/s", "× one process"):
         table.add_column(column, justify="right")
-    for engine, processes, submissions, rate in rows:
-        one = next(r for e, p, _, r in rows if e == engine and p == min(args.processes))
+    cells = {
+        (engine, processes): (
+            statistics.median(s for e, p, s, _ in rows if (e, p) == (engine, processes)),
+            statistics.median(r for e, p, _, r in rows if (e, p) == (engine, processes)),
+        )
+        for engine, processes, _, _ in rows
+    }
+    for (engine, processes), (submissions, rate) in cells.items():
+        one = cells[(engine, min(args.processes))][1]
         table.add_row(engine, str(processes), f"{submissions:.0f}", f"{rate:.1f}", f"{rate / one:.2f}")
     console.print(table)
 

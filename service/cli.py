@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -237,6 +238,7 @@ def worker_cmd(
 ) -> None:
     """Extract queued reports in worker processes (any number of machines may share one database)."""
     from service.runner import WorkerPool, WorkerSettings
+    from service.storage.engine import shown
 
     _assistant(use_llm)
     store = _open_store(database, data_dir)  # migrates the database before the workers open it
@@ -244,20 +246,23 @@ def worker_cmd(
     store.close()
     settings = WorkerSettings(url, use_llm=use_llm, lease_seconds=lease, poll_seconds=poll, drain=drain)
     pool = WorkerPool(settings, processes)
+
+    def terminate(*_: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (systemd, docker stop) stops like Ctrl-C
+
+    signal.signal(signal.SIGTERM, terminate)
     pool.start()
-    err.print(f"{processes} worker process(es) on {_safe_url(url)}" + (" until the queue is empty" if drain else ""))
+    err.print(f"{processes} worker process(es) on {shown(url)}" + (" until the queue is empty" if drain else ""))
+    crashed = 0
     try:
-        pool.join()
+        crashed = pool.join()
     except KeyboardInterrupt:
         err.print("stopping: the current reports finish first")
         pool.stop()
     err.print(f"{pool.finished.value} job(s) finished")
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    if crashed:
+        err.print(f"[red]error:[/] {crashed} worker process(es) stopped with an error (see the log above)")
+        raise typer.Exit(1)
 
 
 @app.command("export-gold")

@@ -179,10 +179,11 @@ class WorkerPool:
     def alive(self) -> int:
         return sum(child.is_alive() for child in self._children)
 
-    def join(self) -> None:
-        """Wait until every worker has exited (with ``drain``: the queue is empty)."""
+    def join(self) -> int:
+        """Wait until every worker has exited (with ``drain``: the queue is empty); returns how many crashed."""
         for child in self._children:
             child.join()
+        return sum(child.exitcode != 0 for child in self._children)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Let each worker finish its current report, then return (killing any that do not stop in time)."""

@@ -48,12 +48,12 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-pages = jinja2.Environment(
+templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(WEB / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
 )
-pages.filters["show"] = show_value
+templates.filters["show"] = show_value
 
 
 def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """An HTML page from ``web/templates`` (autoescaped)."""
-    return HTMLResponse(pages.get_template(name).render(**context), status_code=status)
+    return HTMLResponse(templates.get_template(name).render(**context), status_code=status)

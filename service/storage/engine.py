@@ -53,6 +53,11 @@ def database_url(database: str | None = None, data_dir: Path | str | None = None
     raise ValueError(f"unsupported database {parsed.drivername!r}: use sqlite:///path or postgresql://…")
 
 
+def shown(url: str) -> str:
+    """The URL for messages and logs: the password masked."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -94,20 +99,21 @@ class Database:
             if "alembic_version" not in tables and "schema_version" in tables:
                 legacy = conn.execute(text("SELECT MAX(version) FROM schema_version")).scalar()
                 if legacy != 1:
-                    raise RuntimeError(f"{self.url} has hand-written schema version {legacy}; this code knows only 1")
+                    raise RuntimeError(
+                        f"{shown(self.url)} has hand-written schema version {legacy}; this code knows only 1"
+                    )
                 command.stamp(config, LEGACY_REVISION)
-            current = (
-                conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-                if ("alembic_version" in tables)
-                else None
-            )
+                tables.add("alembic_version")
+            current = None
+            if "alembic_version" in tables:
+                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
             if current is not None and current not in known:
-                raise RuntimeError(f"{self.url} has schema revision {current}, newer than this code")
+                raise RuntimeError(f"{shown(self.url)} has schema revision {current}, newer than this code")
             try:
                 command.upgrade(config, "head")
             except CommandError as exc:  # pragma: no cover - a broken migration history
-                raise RuntimeError(f"cannot migrate {self.url}: {exc}") from None
+                raise RuntimeError(f"cannot migrate {shown(self.url)}: {exc}") from None
 
     def revision(self) -> str | None:
         with self.read() as conn:
