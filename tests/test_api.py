@@ -510,6 +510,14 @@ def test_two_servers_share_one_database(database: str, tmp_path: Path) -> None:
                 assert all(exported[k]["confidence"] == 1.0 for k in keys)
             queued = {(i["report"], i["key"]) for i in b.get("/review", params={"limit": 1000}).json()["items"]}
             assert not {(report_id, k) for k in keys} & queued
+            for item in b.get("/review", params={"report": report_id, "limit": 1000}).json()["items"]:
+                decision = {"action": "accept"} if item["value"] is not None else {"action": "correct", "value": None}
+                answer = b.post(f"/review/{report_id}/{item['key']}", json={**decision, "reviewer": "bob"})
+                assert answer.status_code == 200, answer.text
+            assert a.get(f"/reports/{report_id}").json()["pending_review"] == 0
+            listed = a.get("/reports", params={"has_review": "false", "limit": 1000}).json()["reports"]
+            reviewed = sorted(r["id"] for r in listed if r["decisions"])  # what export-gold must write
+            assert report_id in reviewed
     finally:
         pool.stop()
     gold = tmp_path / "gold"
@@ -520,4 +528,5 @@ def test_two_servers_share_one_database(database: str, tmp_path: Path) -> None:
         timeout=120,
     )
     assert export.returncode == 0, export.stderr
-    assert "gold files" in export.stdout
+    assert f"wrote {len(reviewed)} gold files" in export.stdout
+    assert len(list(gold.glob("*.json"))) == len(reviewed)
