@@ -223,6 +223,7 @@ def serve_cmd(
     from service.api import serve
 
     _assistant(use_llm)  # a missing model setting is an error now, not in every worker later
+    _open_store(database, data_dir).close()  # a bad URL or an unreachable database: exit 2 with the reason
     serve(host=host, port=port, data_dir=data_dir, database=database, workers=workers, use_llm=use_llm)
 
 

@@ -233,7 +233,7 @@ def test_llm_without_a_model_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, t
 
 
 def test_a_bad_database_url_is_a_usage_error(tmp_path: Path) -> None:
-    for command in (["worker", "--drain"], ["export-gold", "--out", str(tmp_path / "gold")]):
+    for command in (["worker", "--drain"], ["export-gold", "--out", str(tmp_path / "gold")], ["serve"]):
         result = runner.invoke(app, [*command, "--database", "mysql://nowhere/x"])
         assert result.exit_code == 2, result.output
         assert "unsupported database" in result.output and "Traceback" not in result.output
