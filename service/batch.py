@@ -10,8 +10,9 @@ so the output never holds both an error and a result for one file. A bad file ne
 With a model (``--llm``) the reports run ``concurrency`` at a time in a thread pool: the time goes into
 HTTP waits, and ``LlmAssistant.propose`` is thread-safe. Lines are written by the main thread only, in
 the order the reports finish, so they never interleave and a killed run loses at most the reports still
-in flight. Rules-only runs stay sequential: they are CPU-bound (~3 ms per report) and the GIL would
-gain nothing. The progress bar and the closing lines show the model's tokens, calls, cache hits and
+in flight. Rules-only runs are CPU-bound (~5 ms per report), so threads would gain nothing: with
+``jobs`` > 1 they run in that many processes instead (``nianbao batch --jobs N``). The progress bar
+and the closing lines show the model's tokens, calls, cache hits and
 errors, summed from each result's ``provenance.llm``.
 """
 
@@ -19,9 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,13 +121,18 @@ class LlmTotals:
         )
 
 
-def _records(todo: list[Path], llm: Assistant | None, concurrency: int) -> Iterator[dict[str, Any]]:
-    """Records in the order they finish: in order when sequential, ``concurrency`` at once with a model."""
-    if llm is None or concurrency <= 1 or len(todo) <= 1:
+def _records(todo: list[Path], llm: Assistant | None, concurrency: int, jobs: int = 1) -> Iterator[dict[str, Any]]:
+    """Records in the order they finish: in order when sequential; ``concurrency`` threads with a model;
+    ``jobs`` processes without one."""
+    pool: Executor
+    if llm is not None and concurrency > 1 and len(todo) > 1:
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="nianbao-batch")
+    elif llm is None and jobs > 1 and len(todo) > 1:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    else:
         for path in todo:
             yield extract_file(path, llm)
         return
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="nianbao-batch")
     try:
         futures = [pool.submit(extract_file, path, llm) for path in todo]
         for future in as_completed(futures):
@@ -135,10 +142,13 @@ def _records(todo: list[Path], llm: Assistant | None, concurrency: int) -> Itera
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def run_batch(directory: Path, out_path: Path, llm: Assistant | None, console: Console, *, concurrency: int = 4) -> int:
+def run_batch(
+    directory: Path, out_path: Path, llm: Assistant | None, console: Console, *, concurrency: int = 4, jobs: int = 1
+) -> int:
     """Extract the reports of ``directory`` not yet in ``out_path``; returns how many failed this run.
 
-    ``concurrency`` bounds the reports in flight when ``llm`` is given (each may make several calls)."""
+    ``concurrency`` bounds the reports in flight when ``llm`` is given (each may make several calls);
+    ``jobs`` is the number of extraction processes without a model."""
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     files = report_files(directory)
@@ -163,9 +173,10 @@ def run_batch(directory: Path, out_path: Path, llm: Assistant | None, console: C
     with ExitStack() as stack:
         out = stack.enter_context(out_path.open("a", encoding="utf-8"))
         bar = stack.enter_context(Progress(*columns, console=console, transient=False))
-        first = "extracting" if llm is None else f"extracting, {min(concurrency, len(todo))} at a time"
+        at_once = min(concurrency if llm is not None else jobs, len(todo))
+        first = "extracting" if at_once <= 1 else f"extracting, {at_once} at a time"
         task = bar.add_task(first, total=len(todo))
-        records = stack.enter_context(closing(_records(todo, llm, concurrency)))
+        records = stack.enter_context(closing(_records(todo, llm, concurrency, jobs)))
         for record in records:
             if "error" in record:
                 failures += 1

@@ -1,4 +1,4 @@
-"""The ``nianbao`` command: extract, check, batch, compare, export, eval, serve, export-gold.
+"""The ``nianbao`` command: extract, check, batch, compare, export, eval, serve, worker, export-gold.
 
 Exit codes: 0 ok; 1 the command ran but found problems (failed checks, eval below threshold);
 2 bad input or usage (unreadable file, empty file, wrong flags); 3 some reports in a batch failed.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -163,6 +164,7 @@ def batch_cmd(
     xlsx_path: XlsxOption = None,
     parquet_path: ParquetOption = None,
     audit_path: AuditOption = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="extraction processes (rules only)")] = 1,
     use_llm: LlmFlag = False,
 ) -> None:
     """Extract every report in a directory; resumes where a previous run stopped."""
@@ -171,7 +173,7 @@ def batch_cmd(
     if not directory.is_dir():
         err.print(f"[red]error:[/] {directory} is not a directory")
         raise typer.Exit(2)
-    failures = run_batch(directory, out_path, _assistant(use_llm), console=err, concurrency=concurrency)
+    failures = run_batch(directory, out_path, _assistant(use_llm), console=err, concurrency=concurrency, jobs=jobs)
     if csv_path:
         write_csv(out_path, csv_path)
         err.print(f"wrote {csv_path}")
@@ -332,29 +334,98 @@ def eval_cmd(ctx: typer.Context) -> None:
     raise typer.Exit(main(list(ctx.args)))
 
 
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="postgresql://user@host/db or sqlite:///path (else NIANBAO_DATABASE_URL, else SQLite in --data-dir)",
+    ),
+]
+DataDirOption = Annotated[Path, typer.Option("--data-dir", help="where the default SQLite database lives")]
+
+
+def _open_store(database: str | None, data_dir: Path):
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.storage import Store, database_url
+
+    try:
+        return Store(database_url(database, data_dir))
+    except (OSError, SQLAlchemyError, RuntimeError, ValueError) as exc:
+        err.print(f"[red]error:[/] cannot open the database: {exc}")
+        raise typer.Exit(2) from None
+
+
 @app.command("serve")
 def serve_cmd(
     host: str = "127.0.0.1",
     port: int = 8000,
-    data_dir: Annotated[Path, typer.Option("--data-dir")] = Path("nianbao-data"),
-    workers: int = 2,
+    data_dir: DataDirOption = Path("nianbao-data"),
+    database: DatabaseOption = None,
+    workers: Annotated[int, typer.Option(min=0, help="extraction processes beside the server (0: none)")] = 2,
     use_llm: LlmFlag = False,
 ) -> None:
     """Run the HTTP service and the review pages."""
     from service.api import serve
 
-    serve(host=host, port=port, data_dir=data_dir, workers=workers, llm=_assistant(use_llm))
+    _assistant(use_llm)  # a missing model setting is an error now, not in every worker later
+    _open_store(database, data_dir).close()  # a bad URL or an unreachable database: exit 2 with the reason
+    serve(host=host, port=port, data_dir=data_dir, database=database, workers=workers, use_llm=use_llm)
+
+
+@app.command("worker")
+def worker_cmd(
+    data_dir: DataDirOption = Path("nianbao-data"),
+    database: DatabaseOption = None,
+    processes: Annotated[int, typer.Option("--processes", min=1, help="extraction processes")] = os.cpu_count() or 1,
+    drain: Annotated[bool, typer.Option("--drain", help="exit once nothing is queued or running")] = False,
+    lease: Annotated[float, typer.Option("--lease", min=1, help="seconds a claimed job is held unrenewed")] = 120,
+    poll: Annotated[float, typer.Option("--poll", min=0.01, help="seconds between looks at an empty queue")] = 0.5,
+    use_llm: LlmFlag = False,
+) -> None:
+    """Extract queued reports in worker processes (any number of machines may share one database)."""
+    from service.runner import WorkerPool, WorkerSettings
+    from service.storage.engine import shown
+
+    _assistant(use_llm)
+    store = _open_store(database, data_dir)  # migrates the database before the workers open it
+    url = store.url
+    store.close()
+    settings = WorkerSettings(url, use_llm=use_llm, lease_seconds=lease, poll_seconds=poll, drain=drain)
+    pool = WorkerPool(settings, processes)
+
+    def terminate(*_: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (systemd, docker stop) stops like Ctrl-C
+
+    signal.signal(signal.SIGTERM, terminate)
+    pool.start()
+    err.print(f"{processes} worker process(es) on {shown(url)}" + (" until the queue is empty" if drain else ""))
+    crashed = 0
+    try:
+        crashed = pool.join()
+    except KeyboardInterrupt:
+        err.print("stopping: the current reports finish first")
+        pool.stop()
+    err.print(f"{pool.finished.value} job(s) finished")
+    if crashed:
+        err.print(f"[red]error:[/] {crashed} worker process(es) stopped with an error (see the log above)")
+        raise typer.Exit(1)
 
 
 @app.command("export-gold")
 def export_gold_cmd(
-    data_dir: Annotated[Path, typer.Option("--data-dir")] = Path("nianbao-data"),
+    data_dir: DataDirOption = Path("nianbao-data"),
+    database: DatabaseOption = None,
     out_dir: Annotated[Path, typer.Option("--out")] = Path("gold-reviewed"),
 ) -> None:
     """Write reviewed reports as gold files (GOLD.md format)."""
-    from service.store import Store
+    from service.storage import export_gold
 
-    written = Store(data_dir).export_gold(out_dir)
+    store = _open_store(database, data_dir)
+    try:
+        written = export_gold(store, out_dir)
+    finally:
+        store.close()
     out.print(f"wrote {len(written)} gold files to {out_dir}")
 
 

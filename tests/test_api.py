@@ -1,8 +1,10 @@
-"""The HTTP service, served by uvicorn on 127.0.0.1 over a temp data directory, with real reports."""
+"""The HTTP service, served by uvicorn on 127.0.0.1, with real reports: on a SQLite data directory, and on
+PostgreSQL with ``-m postgres`` (every test runs on both engines)."""
 
 from __future__ import annotations
 
-import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,24 +13,41 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import CORPUS, SEEDS
+from sqlalchemy import text
 
 from service.api import create_app, running
+from service.runner import WorkerPool, WorkerSettings
 from service.schema import Result
-from service.store import DB_NAME
+from service.storage import DB_NAME, Store
 
 TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """One service for the module; yields its base URL and its database URL."""
     data_dir = tmp_path_factory.mktemp("service")
-    with running(create_app(data_dir, workers=2, token=TOKEN)) as base:
-        yield base, data_dir
+    if request.param == "sqlite":
+        url = f"sqlite:///{data_dir / DB_NAME}"
+    else:
+        url = request.getfixturevalue("postgres_cluster").new_database()
+    with running(create_app(data_dir, database=url, workers=2, token=TOKEN)) as base:
+        yield base, url
+
+
+def query(url: str, sql: str, **params: object) -> list[tuple]:
+    """Rows straight from the database, past the service."""
+    store = Store(url, migrate=False)
+    try:
+        with store.db.read() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+    finally:
+        store.close()
 
 
 @pytest.fixture
-def client(server: tuple[str, Path]) -> Iterator[httpx.Client]:
+def client(server: tuple[str, str]) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server[0], headers=AUTH, timeout=30) as c:
         yield c
 
@@ -94,12 +113,14 @@ def test_multipart_upload_in_gb18030(client: httpx.Client) -> None:
     assert body["result"]["template"] == "gb2019"
 
 
-def test_uploads_stay_in_the_database(client: httpx.Client, server: tuple[str, Path]) -> None:
+def test_uploads_stay_in_the_database(client: httpx.Client, server: tuple[str, str]) -> None:
     text = (SEEDS / "anshan-hitech-2018.txt").read_bytes()
     response = client.post("/reports", files={"file": ("../../../tmp/evil/../x.txt", text)})
     report_id = response.json()["id"]
     assert wait_done(client, report_id)["filename"] == "x.txt"
-    assert {p.name for p in server[1].iterdir()} <= {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"}
+    if server[1].startswith("sqlite"):
+        data_dir = Path(server[1].removeprefix("sqlite:///")).parent
+        assert {p.name for p in data_dir.iterdir()} <= {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"}
 
 
 def test_html_upload(client: httpx.Client) -> None:
@@ -132,7 +153,7 @@ def test_list_and_filters(client: httpx.Client) -> None:
 # --------------------------------------------------------------------------- security and bad input
 
 
-def test_writes_need_the_token_and_reads_do_not(server: tuple[str, Path]) -> None:
+def test_writes_need_the_token_and_reads_do_not(server: tuple[str, str]) -> None:
     with httpx.Client(base_url=server[0]) as anonymous:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
             response = anonymous.post("/reports", json={"text": "x", "filename": "x.txt"}, headers=headers)
@@ -146,8 +167,8 @@ def test_writes_need_the_token_and_reads_do_not(server: tuple[str, Path]) -> Non
         assert anonymous.get("/review").status_code == 200
 
 
-def test_without_a_configured_token_the_service_is_read_only(tmp_path: Path) -> None:
-    with running(create_app(tmp_path, workers=0, token=None)) as base, httpx.Client(base_url=base) as c:
+def test_without_a_configured_token_the_service_is_read_only(database: str) -> None:
+    with running(create_app(database=database, workers=0, token=None)) as base, httpx.Client(base_url=base) as c:
         response = c.post("/reports", json={"text": "x"}, headers=AUTH)
         assert response.status_code == 403 and "NIANBAO_TOKEN" in response.json()["detail"]
         assert c.get("/healthz").json()["read_only"] is True
@@ -238,8 +259,8 @@ def test_bad_review_requests_get_a_clear_4xx(client: httpx.Client) -> None:
     assert client.get("/reports", params={"limit": 0}).status_code == 422
 
 
-def test_request_size_limit_gives_413(tmp_path: Path) -> None:
-    app = create_app(tmp_path, workers=0, token=TOKEN, max_bytes=2_000)
+def test_request_size_limit_gives_413(database: str) -> None:
+    app = create_app(database=database, workers=0, token=TOKEN, max_bytes=2_000)
     with running(app) as base, httpx.Client(base_url=base, headers=AUTH) as c:
         big = "政府信息公开" * 200  # 3,600 bytes of UTF-8
         response = c.post("/reports", json={"text": big, "filename": "big.txt"})
@@ -258,7 +279,7 @@ def test_request_size_limit_gives_413(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- review
 
 
-def test_review_queue_decisions_checks_and_export(client: httpx.Client, server: tuple[str, Path]) -> None:
+def test_review_queue_decisions_checks_and_export(client: httpx.Client, server: tuple[str, str]) -> None:
     report_id = submit_file(client, CORPUS / "pingtan-2019.txt")
     body = wait_done(client, report_id)
     result = Result.model_validate(body["result"])
@@ -319,10 +340,7 @@ def test_review_queue_decisions_checks_and_export(client: httpx.Client, server: 
         (target, "correct", "bob"),
         (skipped, "skip", "ann"),
     ]
-    with sqlite3.connect(server[1] / DB_NAME) as db:
-        rows = db.execute(
-            "SELECT key, action, reviewer, decided_at FROM decisions WHERE report_id = ?", (report_id,)
-        ).fetchall()
+    rows = query(server[1], "SELECT key, action, reviewer, decided_at FROM decisions WHERE report_id = :r", r=report_id)
     assert len(rows) == 3 and all(row[3] for row in rows)
 
 
@@ -361,21 +379,27 @@ def test_pages_render(client: httpx.Client) -> None:
 # --------------------------------------------------------------------------- restart and load
 
 
-def test_restart_resumes_queued_jobs(tmp_path: Path) -> None:
+def test_restart_resumes_queued_jobs(database: str) -> None:
     names = ["erdao-district-2017.txt", "dingyuan-county-2017.txt", "anshan-hitech-2018.txt"]
-    with running(create_app(tmp_path, workers=0, token=TOKEN)) as base, httpx.Client(base_url=base, headers=AUTH) as c:
+    with (
+        running(create_app(database=database, workers=0, token=TOKEN)) as base,
+        httpx.Client(base_url=base, headers=AUTH) as c,
+    ):
         ids = [submit_file(c, SEEDS / name) for name in names]
         assert {c.get(f"/reports/{i}").json()["status"] for i in ids} == {"queued"}
-    with running(create_app(tmp_path, workers=2, token=TOKEN)) as base, httpx.Client(base_url=base, headers=AUTH) as c:
+    with (
+        running(create_app(database=database, workers=2, token=TOKEN)) as base,
+        httpx.Client(base_url=base, headers=AUTH) as c,
+    ):
         assert [wait_done(c, i)["status"] for i in ids] == ["done"] * 3
         assert c.get("/reports").json()["total"] == 3
 
 
-def test_concurrent_submissions_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> None:
+def test_concurrent_submissions_lose_nothing_and_duplicate_nothing(database: str) -> None:
     base_text = (SEEDS / "erdao-district-2017.txt").read_text(encoding="utf-8")
     texts = [f"{base_text}\n（第{n}份）\n" for n in range(40)]
     with (
-        running(create_app(tmp_path, workers=2, token=TOKEN)) as base,
+        running(create_app(database=database, workers=2, token=TOKEN)) as base,
         httpx.Client(base_url=base, headers=AUTH, timeout=60, limits=httpx.Limits(max_connections=16)) as c,
     ):
 
@@ -395,7 +419,114 @@ def test_concurrent_submissions_lose_nothing_and_duplicate_nothing(tmp_path: Pat
         assert {wait_done(c, i, timeout=60)["status"] for i in ids} == {"done"}
         listed = c.get("/reports", params={"limit": 1000}).json()
         assert listed["total"] == 40 and {r["id"] for r in listed["reports"]} == ids
-    with sqlite3.connect(tmp_path / DB_NAME) as db:
-        jobs = db.execute("SELECT report_id, COUNT(*) FROM jobs GROUP BY report_id").fetchall()
-        results = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    jobs = query(database, "SELECT report_id, COUNT(*) FROM jobs GROUP BY report_id")
+    [(results,)] = query(database, "SELECT COUNT(*) FROM results")
     assert len(jobs) == 40 and all(count == 1 for _, count in jobs) and results == 40
+
+
+# --------------------------------------------------------------------------- servers and workers on one database
+
+
+def unique_texts(n: int) -> list[str]:
+    seeds = sorted(SEEDS.glob("*.txt"))
+    return [seeds[i % len(seeds)].read_text(encoding="utf-8") + f"\n（第{i}份）\n" for i in range(n)]
+
+
+def test_the_service_restarts_while_workers_run(database: str) -> None:
+    """Workers in their own processes keep extracting while the server stops and a new one starts."""
+    texts = unique_texts(40)
+    pool = WorkerPool(WorkerSettings(database, poll_seconds=0.05), 2)
+    pool.start()
+    try:
+        with (
+            running(create_app(database=database, workers=0, token=TOKEN)) as base,
+            httpx.Client(base_url=base, headers=AUTH, timeout=60) as c,
+        ):
+            first = [
+                c.post("/reports", json={"text": t, "filename": f"a{n}.txt"}).json()["id"]
+                for n, t in enumerate(texts[:20])
+            ]
+        # the server is gone; the workers carry on
+        with (
+            running(create_app(database=database, workers=0, token=TOKEN)) as base,
+            httpx.Client(base_url=base, headers=AUTH, timeout=60) as c,
+        ):
+            again = c.post("/reports", json={"text": texts[0], "filename": "again.txt"})
+            assert again.status_code == 200 and again.json()["id"] == first[0]
+            second = [
+                c.post("/reports", json={"text": t, "filename": f"b{n}.txt"}).json()["id"]
+                for n, t in enumerate(texts[20:])
+            ]
+            assert {wait_done(c, i, timeout=120)["status"] for i in first + second} == {"done"}
+            assert c.get("/reports", params={"limit": 1000}).json()["total"] == 40
+    finally:
+        pool.stop()
+    assert query(database, "SELECT attempts, COUNT(*) FROM jobs GROUP BY attempts") == [(1, 40)]
+    assert query(database, "SELECT COUNT(*) FROM results") == [(40,)]
+
+
+def test_two_servers_share_one_database(database: str, tmp_path: Path) -> None:
+    """Submissions through either server are one set of reports; a review through one shows in the other;
+    concurrent decisions through both are all kept; export-gold reads the same database."""
+    texts = unique_texts(12)
+    pool = WorkerPool(WorkerSettings(database, poll_seconds=0.05), 2)
+    pool.start()
+    try:
+        with (
+            running(create_app(database=database, workers=0, token=TOKEN)) as base_a,
+            running(create_app(database=database, workers=0, token=TOKEN)) as base_b,
+            httpx.Client(base_url=base_a, headers=AUTH, timeout=60) as a,
+            httpx.Client(base_url=base_b, headers=AUTH, timeout=60) as b,
+        ):
+
+            def post(n: int) -> str:
+                client = a if n % 2 else b
+                response = client.post("/reports", json={"text": texts[n % 12], "filename": f"r{n % 12}.txt"})
+                assert response.status_code in (200, 202), response.text
+                return response.json()["id"]
+
+            with ThreadPoolExecutor(max_workers=8) as threads:
+                ids = list(threads.map(post, range(24)))  # every text through both servers
+            assert ids[:12] == ids[12:] and len(set(ids)) == 12
+            assert {wait_done(b, i, timeout=120)["status"] for i in set(ids)} == {"done"}
+
+            report_id = ids[0]
+            fields = a.get(f"/reports/{report_id}").json()["result"]["fields"]
+            keys = [k for k, f in fields.items() if isinstance(f["value"], int)][:6]
+            with ThreadPoolExecutor(max_workers=6) as threads:
+                answers = list(
+                    threads.map(
+                        lambda k: (a if keys.index(k) % 2 else b).post(
+                            f"/review/{report_id}/{k}", json={"action": "accept", "reviewer": "ann"}
+                        ),
+                        keys,
+                    )
+                )
+            assert [r.status_code for r in answers] == [200] * len(keys)
+            for client in (a, b):
+                decided = client.get(f"/reports/{report_id}/decisions").json()["decisions"]
+                assert sorted(d["key"] for d in decided) == sorted(keys)
+                exported = client.get(f"/reports/{report_id}/export").json()["fields"]
+                assert all(exported[k]["confidence"] == 1.0 for k in keys)
+            queued = {(i["report"], i["key"]) for i in b.get("/review", params={"limit": 1000}).json()["items"]}
+            assert not {(report_id, k) for k in keys} & queued
+            for item in b.get("/review", params={"report": report_id, "limit": 1000}).json()["items"]:
+                decision = {"action": "accept"} if item["value"] is not None else {"action": "correct", "value": None}
+                answer = b.post(f"/review/{report_id}/{item['key']}", json={**decision, "reviewer": "bob"})
+                assert answer.status_code == 200, answer.text
+            assert a.get(f"/reports/{report_id}").json()["pending_review"] == 0
+            listed = a.get("/reports", params={"has_review": "false", "limit": 1000}).json()["reports"]
+            reviewed = sorted(r["id"] for r in listed if r["decisions"])  # what export-gold must write
+            assert report_id in reviewed
+    finally:
+        pool.stop()
+    gold = tmp_path / "gold"
+    export = subprocess.run(
+        [sys.executable, "-m", "service.cli", "export-gold", "--database", database, "--out", str(gold)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert export.returncode == 0, export.stderr
+    assert f"wrote {len(reviewed)} gold files" in export.stdout
+    assert len(list(gold.glob("*.json"))) == len(reviewed)

@@ -230,3 +230,29 @@ def test_llm_without_a_model_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, t
     report.write_text("全年共收到依申请公开信息3件。", encoding="utf-8")
     result = runner.invoke(app, ["extract", str(report), "--llm"])
     assert result.exit_code == 2 and "NIANBAO_MODEL" in result.output
+
+
+def test_a_bad_database_url_is_a_usage_error(tmp_path: Path) -> None:
+    for command in (["worker", "--drain"], ["export-gold", "--out", str(tmp_path / "gold")], ["serve"]):
+        result = runner.invoke(app, [*command, "--database", "mysql://nowhere/x"])
+        assert result.exit_code == 2, result.output
+        assert "unsupported database" in result.output and "Traceback" not in result.output
+
+
+def test_an_unreachable_postgres_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["worker", "--drain", "--database", "postgresql://nobody@127.0.0.1:1/none"])
+    assert result.exit_code == 2 and "cannot open the database" in result.output
+
+
+def test_worker_drains_the_queue_of_a_data_directory(tmp_path: Path) -> None:
+    from service.storage import Store, database_url
+
+    store = Store(database_url(None, tmp_path))
+    report = store.reports.submit(REPORT.read_bytes(), REPORT.name).id
+    store.close()
+    result = runner.invoke(app, ["worker", "--data-dir", str(tmp_path), "--processes", "1", "--drain"])
+    assert result.exit_code == 0, result.output
+    assert "1 job(s) finished" in result.output
+    store = Store(database_url(None, tmp_path))
+    assert store.reports.report(report)["status"] == "done"
+    store.close()

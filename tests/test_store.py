@@ -1,28 +1,32 @@
-"""The SQLite store on real database files: migrations, jobs across restarts, decisions, queue, gold export."""
+"""The store on real databases (a SQLite file, and PostgreSQL with ``-m postgres``): migrations, jobs and
+leases, decisions, queue, gold export. Every test runs on both engines through the ``database`` fixture."""
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from eval.validate_gold import validate_file
 from service.checks import identity_violations, run_checks
 from service.pipeline import mark_failed_checks
 from service.schema import Evidence, FieldValue, Provenance, ReportInfo, Result, Unresolved
-from service.store import (
+from service.storage import (
     DB_NAME,
     MAX_ATTEMPTS,
-    MIGRATIONS,
     Conflict,
     Invalid,
+    LeaseLost,
     NotFound,
     Store,
     clean_filename,
+    database_url,
+    export_gold,
 )
 
 TEXT = (
@@ -83,16 +87,16 @@ REVIEW_OK = {
 
 def done_report(store: Store, data: bytes, result_for: dict[str, object], **kwargs: object) -> str:
     """Submit bytes, claim the job and finish it with a hand-built result."""
-    submission = store.submit(data, "report.txt")
-    job = store.claim_job("test")
+    submission = store.reports.submit(data, "report.txt")
+    job = store.jobs.claim("test")
     assert job is not None and job.report_id == submission.id
-    store.finish_job(job, build(submission.id, result_for, **kwargs))  # type: ignore[arg-type]
+    store.jobs.finish(job, build(submission.id, result_for, **kwargs))  # type: ignore[arg-type]
     return submission.id
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path)
+def store(database: str) -> Store:
+    s = Store(database)
     yield s
     s.close()
 
@@ -100,51 +104,70 @@ def store(tmp_path: Path) -> Store:
 # --------------------------------------------------------------------------- schema
 
 
-def test_fresh_database_is_migrated_in_wal_mode(tmp_path: Path) -> None:
-    store = Store(tmp_path)
-    assert store.path == tmp_path / DB_NAME
-    assert store.schema_version() == len(MIGRATIONS)
+def test_fresh_database_is_migrated_to_the_newest_revision(database: str) -> None:
+    store = Store(database)
+    assert store.db.revision() == "0002"
+    with store.db.read() as conn:
+        versions = [row[0] for row in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
+    store.close()
+    assert versions == [1, 2]  # nianbao 0.1 reads this and refuses the newer schema
+
+
+def test_sqlite_runs_in_wal_mode_in_the_data_directory(tmp_path: Path) -> None:
+    store = Store(database_url(None, tmp_path))
     store.close()
     with sqlite3.connect(tmp_path / DB_NAME) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"schema_version", "reports", "jobs", "results", "decisions", "review_queue"} <= tables
+    assert {"alembic_version", "reports", "jobs", "results", "decisions", "review_queue"} <= tables
 
 
-def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
-    Store(tmp_path).close()
-    Store(tmp_path).close()
-    with sqlite3.connect(tmp_path / DB_NAME) as conn:
-        versions = [row[0] for row in conn.execute("SELECT version FROM schema_version ORDER BY version")]
-    assert versions == list(range(1, len(MIGRATIONS) + 1))
+def test_reopening_applies_no_migration_twice(database: str) -> None:
+    Store(database).close()
+    store = Store(database)
+    with store.db.read() as conn:
+        versions = [row[0] for row in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
+    store.close()
+    assert versions == [1, 2]
 
 
-def test_a_newer_database_is_refused(tmp_path: Path) -> None:
-    Store(tmp_path).close()
-    with sqlite3.connect(tmp_path / DB_NAME) as conn:
-        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (len(MIGRATIONS) + 1,))
+def test_a_newer_database_is_refused(database: str) -> None:
+    store = Store(database)
+    with store.db.write() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    store.close()
     with pytest.raises(RuntimeError, match="newer than this code"):
-        Store(tmp_path)
+        Store(database)
 
 
-def test_database_path_is_configurable(tmp_path: Path) -> None:
-    store = Store(tmp_path / "data", db_path=tmp_path / "elsewhere.db")
-    store.submit(b"report", "a.txt")
+def test_database_url_choice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NIANBAO_DATABASE_URL", raising=False)
+    assert database_url(None, tmp_path / "data") == f"sqlite:///{tmp_path / 'data' / DB_NAME}"
+    elsewhere = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    store = Store(database_url(elsewhere, tmp_path / "data"))
+    store.reports.submit(b"report", "a.txt")
     store.close()
     assert (tmp_path / "elsewhere.db").exists() and not (tmp_path / "data" / DB_NAME).exists()
+    monkeypatch.setenv("NIANBAO_DATABASE_URL", "postgresql://u:pw@db.example/nianbao")
+    assert database_url(None, tmp_path) == "postgresql+psycopg://u:pw@db.example/nianbao"
+    assert database_url(elsewhere, tmp_path) == elsewhere  # the flag beats the environment
+    with pytest.raises(ValueError, match="unsupported database"):
+        database_url("mysql://x/y")
+    with pytest.raises(ValueError, match="not a database URL"):
+        database_url("not a url")
 
 
 # --------------------------------------------------------------------------- submissions and jobs
 
 
 def test_same_bytes_are_the_same_report_with_one_job(store: Store) -> None:
-    first = store.submit(b"report text", "a.txt")
-    again = store.submit(b"report text", "other-name.txt")
-    other = store.submit(b"another report", "a.txt")
+    first = store.reports.submit(b"report text", "a.txt")
+    again = store.reports.submit(b"report text", "other-name.txt")
+    other = store.reports.submit(b"another report", "a.txt")
     assert first.created and not again.created and other.created
     assert first.id == again.id != other.id
-    assert store.job_counts()["queued"] == 2
-    assert store.report(first.id)["filename"] == "a.txt"
+    assert store.jobs.counts()["queued"] == 2
+    assert store.reports.report(first.id)["filename"] == "a.txt"
 
 
 def test_concurrent_submissions_of_the_same_bytes_make_one_report(store: Store) -> None:
@@ -153,7 +176,7 @@ def test_concurrent_submissions_of_the_same_bytes_make_one_report(store: Store) 
 
     def submit() -> None:
         barrier.wait()
-        ids.append(store.submit(b"same bytes from eight threads", "x.txt").id)
+        ids.append(store.reports.submit(b"same bytes from eight threads", "x.txt").id)
 
     threads = [threading.Thread(target=submit) for _ in range(8)]
     for t in threads:
@@ -161,49 +184,72 @@ def test_concurrent_submissions_of_the_same_bytes_make_one_report(store: Store) 
     for t in threads:
         t.join()
     assert len(set(ids)) == 1
-    assert store.job_counts()["queued"] == 1
-    assert store.list_reports()[1] == 1
+    assert store.jobs.counts()["queued"] == 1
+    assert store.reports.list()[1] == 1
 
 
 def test_claim_is_exclusive_and_in_order(store: Store) -> None:
-    a = store.submit(b"a", None).id
-    b = store.submit(b"b", None).id
-    assert store.claim_job("w1").report_id == a
-    assert store.claim_job("w2").report_id == b
-    assert store.claim_job("w3") is None
-    assert store.report(a)["status"] == "running"
+    a = store.reports.submit(b"a", None).id
+    b = store.reports.submit(b"b", None).id
+    assert store.jobs.claim("w1").report_id == a
+    assert store.jobs.claim("w2").report_id == b
+    assert store.jobs.claim("w3") is None
+    assert store.reports.report(a)["status"] == "running"
 
 
-def test_restart_requeues_interrupted_jobs_and_fails_poison_reports(tmp_path: Path) -> None:
-    store = Store(tmp_path)
-    report = store.submit(b"a report that kills its worker", "x.txt").id
-    store.claim_job("w")  # the process dies here
-    store.close()
-
+def test_an_expired_lease_is_claimed_again_and_poison_reports_fail(store: Store) -> None:
+    report = store.reports.submit(b"a report that kills its worker", "x.txt").id
+    first = store.jobs.claim("w1", lease_seconds=0.05)  # the worker dies here
+    assert first is not None and first.attempts == 1
+    assert store.jobs.claim("w2") is None  # the lease still holds
     for attempt in range(2, MAX_ATTEMPTS + 1):
-        store = Store(tmp_path)
-        assert store.requeue_interrupted() == 1
-        assert store.report(report)["status"] == "queued"
-        job = store.claim_job("w")
-        assert job is not None and job.attempts == attempt
-        store.close()
+        time.sleep(0.1)
+        job = store.jobs.claim(f"w{attempt}", lease_seconds=0.05)
+        assert job is not None and job.report_id == report and job.attempts == attempt
+        assert store.reports.report(report)["status"] == "running"
+    time.sleep(0.1)
+    assert store.jobs.claim("w9") is None
+    info = store.reports.report(report)
+    assert info["status"] == "failed" and "stopped while extracting this report 3 times" in info["error"]
 
-    store = Store(tmp_path)
-    assert store.requeue_interrupted() == 0
-    info = store.report(report)
-    assert info["status"] == "failed" and "stopped while extracting" in info["error"]
-    store.close()
+
+def test_a_late_worker_cannot_finish_a_job_claimed_again(store: Store) -> None:
+    report = store.reports.submit(b"slow", "slow.txt").id
+    slow = store.jobs.claim("slow", lease_seconds=0.05)
+    time.sleep(0.1)
+    fast = store.jobs.claim("fast")
+    assert fast is not None and fast.id == slow.id and fast.attempts == 2
+    with pytest.raises(LeaseLost):
+        store.jobs.finish(slow, build(report, REVIEW_OK))
+    with pytest.raises(LeaseLost):
+        store.jobs.fail(slow, "too late")
+    assert not store.jobs.renew(slow)
+    with pytest.raises(Conflict, match="no result yet"):  # the late result was rolled back with the job
+        store.results.result(report)
+    store.jobs.finish(fast, build(report, REVIEW_OK))
+    assert store.reports.report(report)["status"] == "done"
+    with pytest.raises(LeaseLost):  # finished exactly once
+        store.jobs.finish(fast, build(report, REVIEW_OK))
+
+
+def test_renewing_keeps_a_lease(store: Store) -> None:
+    store.reports.submit(b"long", "long.txt")
+    job = store.jobs.claim("w", lease_seconds=0.2)
+    for _ in range(3):
+        time.sleep(0.1)
+        assert store.jobs.renew(job, lease_seconds=0.2)
+        assert store.jobs.claim("other") is None
 
 
 def test_failed_report_is_queued_again_when_resubmitted(store: Store) -> None:
-    report = store.submit(b"x", "x.txt").id
-    store.fail_job(store.claim_job("w"), "binary: not text")
-    assert store.report(report)["status"] == "failed"
-    assert store.report(report)["error"] == "binary: not text"
-    again = store.submit(b"x", "x.txt")
+    report = store.reports.submit(b"x", "x.txt").id
+    store.jobs.fail(store.jobs.claim("w"), "binary: not text")
+    assert store.reports.report(report)["status"] == "failed"
+    assert store.reports.report(report)["error"] == "binary: not text"
+    again = store.reports.submit(b"x", "x.txt")
     assert again.id == report and not again.created and again.status == "queued"
-    assert store.submit(b"x", "x.txt").status == "queued"  # still one active job
-    assert store.job_counts() == {"queued": 1, "running": 0, "done": 0, "failed": 1}
+    assert store.reports.submit(b"x", "x.txt").status == "queued"  # still one active job
+    assert store.jobs.counts() == {"queued": 1, "running": 0, "done": 0, "failed": 1}
 
 
 def test_filenames_are_reduced_to_a_harmless_name() -> None:
@@ -219,21 +265,21 @@ def test_filenames_are_reduced_to_a_harmless_name() -> None:
 
 def test_finished_job_stores_result_text_and_queue(store: Store) -> None:
     report = done_report(store, b"r1", REVIEW_OK, low=("requests.received",))
-    info = store.report(report)
+    info = store.reports.report(report)
     assert info["status"] == "done" and info["year"] == 2017 and info["template"] == "legacy"
     assert info["pending_review"] == 1
-    result, text = store.result(report)
+    result, text = store.results.result(report)
     assert text == TEXT and result.text is None
     assert result.fields["review.total"].value == 5
-    items, total = store.review_queue()
+    items, total = store.decisions.queue()
     assert total == 1 and items[0]["key"] == "requests.received" and items[0]["value"] == 23
 
 
 def test_list_filters(store: Store) -> None:
     a = done_report(store, b"a", {**REVIEW_OK, "meta.issuer": "某某区人民政府"}, low=("review.other",))
     b = done_report(store, b"b", {"meta.year": 2017, "requests.received": 23, "meta.issuer": "某某区"})
-    store.submit(b"c", "c.txt")
-    ids = lambda **kw: {r["id"] for r in store.list_reports(**kw)[0]}  # noqa: E731
+    store.reports.submit(b"c", "c.txt")
+    ids = lambda **kw: {r["id"] for r in store.reports.list(**kw)[0]}  # noqa: E731
     assert ids(issuer="某某区") == {a, b}
     assert ids(issuer="人民政府") == {a}
     assert ids(issuer="%") == set()  # LIKE wildcards are matched literally
@@ -241,19 +287,19 @@ def test_list_filters(store: Store) -> None:
     assert ids(template="legacy") == {a, b} and ids(template="gb2021") == set()
     assert ids(has_review=True) == {a} and ids(has_review=False) == {b}
     assert len(ids(status="queued")) == 1
-    assert store.list_reports(limit=1)[1] == 3 and len(store.list_reports(limit=1)[0]) == 1
+    assert store.reports.list(limit=1)[1] == 3 and len(store.reports.list(limit=1)[0]) == 1
 
 
 def test_unknown_and_unfinished_reports(store: Store) -> None:
     with pytest.raises(NotFound):
-        store.report("nope")
+        store.reports.report("nope")
     with pytest.raises(NotFound):
-        store.result("nope")
-    queued = store.submit(b"q", "q.txt").id
+        store.results.result("nope")
+    queued = store.reports.submit(b"q", "q.txt").id
     with pytest.raises(Conflict, match="no result yet"):
-        store.result(queued)
+        store.results.result(queued)
     with pytest.raises(Conflict, match="no result yet"):
-        store.decide(queued, "review.total", "skip", reviewer="ann")
+        store.decisions.decide(queued, "review.total", "skip", reviewer="ann")
 
 
 # --------------------------------------------------------------------------- decisions
@@ -261,20 +307,20 @@ def test_unknown_and_unfinished_reports(store: Store) -> None:
 
 def test_accept_takes_the_field_out_of_review(store: Store) -> None:
     report = done_report(store, b"r", REVIEW_OK, low=("requests.received",))
-    reviewed = store.decide(report, "requests.received", "accept", reviewer="ann")
+    reviewed = store.decisions.decide(report, "requests.received", "accept", reviewer="ann")
     field = reviewed.fields["requests.received"]
     assert (field.value, field.review, field.confidence, field.source) == (23, False, 1.0, "prose")
-    assert store.review_queue()[1] == 0
-    assert store.report(report)["pending_review"] == 0
-    [decision] = store.decisions(report)
+    assert store.decisions.queue()[1] == 0
+    assert store.reports.report(report)["pending_review"] == 0
+    [decision] = store.decisions.history(report)
     assert (decision.action, decision.value, decision.reviewer) == ("accept", 23, "ann")
     assert decision.decided_at.endswith("Z")
 
 
 def test_correction_reruns_checks_and_sends_the_identity_to_review(store: Store) -> None:
     report = done_report(store, b"r", REVIEW_OK)
-    assert store.report(report)["pending_review"] == 0
-    reviewed = store.decide(
+    assert store.reports.report(report)["pending_review"] == 0
+    reviewed = store.decisions.decide(
         report,
         "review.other",
         "correct",
@@ -289,28 +335,28 @@ def test_correction_reruns_checks_and_sends_the_identity_to_review(store: Store)
     [check] = [c for c in reviewed.checks if c.id == "L-review[review]"]
     assert check.status == "fail"
     # the human value stays settled; the other values of the broken identity now need a look
-    queued = {item["key"] for item in store.review_queue()[0]}
+    queued = {item["key"] for item in store.decisions.queue()[0]}
     assert queued == {"review.total", "review.upheld", "review.corrected"}
 
     # a second correction that mends the identity takes them out of review again
-    reviewed = store.decide(report, "review.total", "correct", value=6, reviewer="bob")
+    reviewed = store.decisions.decide(report, "review.total", "correct", value=6, reviewer="bob")
     assert [c.status for c in reviewed.checks if c.id == "L-review[review]"] == ["pass"]
-    assert store.review_queue()[1] == 0
-    exported, _ = store.reviewed(report)
+    assert store.decisions.queue()[1] == 0
+    exported, _ = store.decisions.reviewed(report)
     assert exported.fields["review.total"].value == 6
 
 
 def test_skip_keeps_the_field_in_review_at_the_end_of_the_queue(store: Store) -> None:
     a = done_report(store, b"a", REVIEW_OK, low=("requests.received",))
     b = done_report(store, b"b", {**REVIEW_OK, "meta.year": 2017}, low=("review.other",), text=TEXT + " ")
-    store.decide(a, "requests.received", "skip", reviewer="ann")
-    items, total = store.review_queue()
+    store.decisions.decide(a, "requests.received", "skip", reviewer="ann")
+    items, total = store.decisions.queue()
     assert total == 2
     assert [(i["report"], i["skipped"]) for i in items] == [(b, False), (a, True)]
-    reviewed, _ = store.reviewed(a)
+    reviewed, _ = store.decisions.reviewed(a)
     assert reviewed.fields["requests.received"].review is True
-    store.decide(a, "requests.received", "accept", reviewer="ann")
-    assert [i["report"] for i in store.review_queue()[0]] == [b]
+    store.decisions.decide(a, "requests.received", "accept", reviewer="ann")
+    assert [i["report"] for i in store.decisions.queue()[0]] == [b]
 
 
 def test_queue_is_least_confident_first_across_reports(store: Store) -> None:
@@ -322,13 +368,13 @@ def test_queue_is_least_confident_first_across_reports(store: Store) -> None:
         reason="two readings",
     )
     b = done_report(store, b"b", {"meta.year": 2017}, unresolved=[unresolved])
-    items, _ = store.review_queue()
+    items, _ = store.decisions.queue()
     assert [(i["report"], i["key"], i["confidence"]) for i in items] == [
         (b, "litigation.total", 0.0),
         (a, "requests.received", 0.6),
     ]
     assert items[0]["value"] is None and "two readings" in items[0]["reason"]
-    assert [i["key"] for i in store.review_queue(report_id=a)[0]] == ["requests.received"]
+    assert [i["key"] for i in store.decisions.queue(report_id=a)[0]] == ["requests.received"]
 
 
 def test_unresolved_key_is_settled_by_a_correction(store: Store) -> None:
@@ -340,21 +386,21 @@ def test_unresolved_key_is_settled_by_a_correction(store: Store) -> None:
     )
     report = done_report(store, b"u", {"meta.year": 2017}, unresolved=[unresolved])
     with pytest.raises(Conflict, match="no value to accept"):
-        store.decide(report, "litigation.total", "accept", reviewer="ann")
-    reviewed = store.decide(report, "litigation.total", "correct", value=0, reviewer="ann")
+        store.decisions.decide(report, "litigation.total", "accept", reviewer="ann")
+    reviewed = store.decisions.decide(report, "litigation.total", "correct", value=0, reviewer="ann")
     assert reviewed.fields["litigation.total"].value == 0
     assert [u.keys for u in reviewed.unresolved] == [["complaints.total"]]
-    assert [i["key"] for i in store.review_queue()[0]] == ["complaints.total"]
-    store.decide(report, "complaints.total", "correct", value=None, reviewer="ann")
-    assert store.review_queue()[1] == 0
-    assert "complaints.total" not in store.reviewed(report)[0].fields
+    assert [i["key"] for i in store.decisions.queue()[0]] == ["complaints.total"]
+    store.decisions.decide(report, "complaints.total", "correct", value=None, reviewer="ann")
+    assert store.decisions.queue()[1] == 0
+    assert "complaints.total" not in store.decisions.reviewed(report)[0].fields
 
 
 def test_correction_to_none_removes_a_spurious_value(store: Store) -> None:
     report = done_report(store, b"r", REVIEW_OK, low=("requests.received",))
-    reviewed = store.decide(report, "requests.received", "correct", value=None, reviewer="ann")
+    reviewed = store.decisions.decide(report, "requests.received", "correct", value=None, reviewer="ann")
     assert "requests.received" not in reviewed.fields
-    assert store.report(report)["pending_review"] == 0
+    assert store.reports.report(report)["pending_review"] == 0
 
 
 @pytest.mark.parametrize(
@@ -380,17 +426,17 @@ def test_bad_decisions_are_refused_and_not_recorded(
     report = done_report(store, b"r", REVIEW_OK)
     kwargs = {"reviewer": "ann", **kwargs}
     with pytest.raises(error, match=message):
-        store.decide(report, key, action, **kwargs)  # type: ignore[arg-type]
-    assert store.decisions(report) == []
+        store.decisions.decide(report, key, action, **kwargs)  # type: ignore[arg-type]
+    assert store.decisions.history(report) == []
     with pytest.raises(NotFound):
-        store.decide("no-such-report", "review.total", "skip", reviewer="ann")
+        store.decisions.decide("no-such-report", "review.total", "skip", reviewer="ann")
 
 
 def test_wan_values_are_stored_as_numbers(store: Store) -> None:
     report = done_report(store, b"r", REVIEW_OK)
-    reviewed = store.decide(report, "fees.collected", "correct", value=3, reviewer="ann")
+    reviewed = store.decisions.decide(report, "fees.collected", "correct", value=3, reviewer="ann")
     assert reviewed.fields["fees.collected"].value == 3.0
-    assert isinstance(store.reviewed(report)[0].fields["fees.collected"].value, float)
+    assert isinstance(store.decisions.reviewed(report)[0].fields["fees.collected"].value, float)
 
 
 # --------------------------------------------------------------------------- gold export
@@ -402,12 +448,12 @@ def test_export_gold_writes_only_fully_reviewed_reports(store: Store, tmp_path: 
     reviewed = done_report(
         store, b"c", {**REVIEW_OK, "meta.template": "legacy"}, low=("requests.received",), text=TEXT + "  "
     )
-    store.decide(waiting, "requests.received", "accept", reviewer="ann")
-    store.decide(reviewed, "requests.received", "correct", value=24, reviewer="bob")
-    store.decide(reviewed, "review.other", "accept", reviewer="ann")
+    store.decisions.decide(waiting, "requests.received", "accept", reviewer="ann")
+    store.decisions.decide(reviewed, "requests.received", "correct", value=24, reviewer="bob")
+    store.decisions.decide(reviewed, "review.other", "accept", reviewer="ann")
 
     out = tmp_path / "gold"
-    written = store.export_gold(out)
+    written = export_gold(store, out)
     assert [p.name for p in written] == ["report.json"]
     gold = json.loads(written[0].read_text(encoding="utf-8"))
     assert gold["report"] == "report" and gold["source"] == "report.txt"
@@ -423,10 +469,10 @@ def test_export_gold_explains_an_identity_the_report_itself_breaks(store: Store,
     values = {**REVIEW_OK, "meta.template": "legacy", "review.total": 6}  # the report prints 2+1+2 = 6
     text = TEXT.replace("合计5件", "合计6件")
     report = done_report(store, b"r", values, text=text)
-    assert store.report(report)["pending_review"] == 4
+    assert store.reports.report(report)["pending_review"] == 4
     for key in ("review.total", "review.upheld", "review.corrected", "review.other"):
-        store.decide(report, key, "accept", reviewer="ann")
-    [path] = store.export_gold(tmp_path / "gold")
+        store.decisions.decide(report, key, "accept", reviewer="ann")
+    [path] = export_gold(store, tmp_path / "gold")
     gold = json.loads(path.read_text(encoding="utf-8"))
     assert "L-review[review] fails after review" in gold["notes"]["review.total"]
     assert [p for p in validate_file(path, identity_violations) if p.level == "error"] == []
@@ -435,29 +481,28 @@ def test_export_gold_explains_an_identity_the_report_itself_breaks(store: Store,
 def test_export_gold_names_are_safe_and_unique(store: Store, tmp_path: Path) -> None:
     ids = []
     for n, name in enumerate(["../../evil name.txt", "evil name.txt", None]):
-        submission = store.submit(f"report {n}".encode(), name)
-        store.finish_job(store.claim_job("w"), build(submission.id, {**REVIEW_OK, "meta.template": "legacy"}))
-        store.decide(submission.id, "review.total", "accept", reviewer="ann")
+        submission = store.reports.submit(f"report {n}".encode(), name)
+        store.jobs.finish(store.jobs.claim("w"), build(submission.id, {**REVIEW_OK, "meta.template": "legacy"}))
+        store.decisions.decide(submission.id, "review.total", "accept", reviewer="ann")
         ids.append(submission.id)
     out = tmp_path / "gold"
-    names = sorted(p.name for p in store.export_gold(out))
+    names = sorted(p.name for p in export_gold(store, out))
     assert names == sorted(["evil-name.json", f"evil-name-{ids[1][:8]}.json", f"{ids[2]}.json"])
     assert {p.parent for p in out.iterdir()} == {out}
     for path in out.iterdir():
         assert [p for p in validate_file(path, identity_violations) if p.level == "error"] == []
 
 
-def test_connections_of_finished_threads_are_released(store: Store) -> None:
+def test_connections_of_finished_threads_go_back_to_the_pool(store: Store) -> None:
     def use() -> None:
-        store.job_counts()
+        store.jobs.counts()
 
     threads = [threading.Thread(target=use) for _ in range(20)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    gc.collect()
-    assert len(store._connections) <= 1  # only this thread's connection is left open
+    assert store.db.engine.pool.checkedout() == 0
 
 
 def test_a_correction_that_mends_an_identity_failing_at_extraction_releases_its_fields(store: Store) -> None:
@@ -466,14 +511,14 @@ def test_a_correction_that_mends_an_identity_failing_at_extraction_releases_its_
     broken = {**REVIEW_OK, "review.other": 1}
     text = TEXT.replace("其他2件", "其他1件")
     report = done_report(store, b"broken", broken, text=text)
-    assert {item["key"] for item in store.review_queue()[0]} == {
+    assert {item["key"] for item in store.decisions.queue()[0]} == {
         "review.total",
         "review.upheld",
         "review.corrected",
         "review.other",
     }
-    reviewed = store.decide(report, "review.other", "correct", value=2, reviewer="ann")
+    reviewed = store.decisions.decide(report, "review.other", "correct", value=2, reviewer="ann")
     assert [c.status for c in reviewed.checks if c.id == "L-review[review]"] == ["pass"]
-    assert store.review_queue()[1] == 0
+    assert store.decisions.queue()[1] == 0
     upheld = reviewed.fields["review.upheld"]
     assert (upheld.review, upheld.confidence, upheld.found_confidence) == (False, 0.93, None)

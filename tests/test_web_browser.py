@@ -19,7 +19,7 @@ from conftest import CORPUS, SEEDS
 
 from service.api import create_app, running
 from service.schema import FIELD_TYPES
-from service.store import DB_NAME
+from service.storage import DB_NAME
 
 pytestmark = pytest.mark.browser
 

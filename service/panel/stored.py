@@ -1,8 +1,8 @@
 """ADAPTER — the only place this package touches the service's store.
 
 The panel needs every finished report's reviewed result; this reads them through the store's public
-methods (``list_reports``, ``result``, ``reviewed``). When the store is split into repositories, re-point this one
-function and nothing else in ``service.panel`` changes.
+repositories (``store.reports.list``, ``store.results.result``, ``store.decisions.reviewed``); a change of storage
+re-points this one function and nothing else in ``service.panel``.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ def stored_results(store: Any) -> Iterator[tuple[str, Result, str | None]]:
     """``(report_id, reviewed result, file name)`` for every report whose extraction is done."""
     offset = 0
     while True:
-        reports, total = store.list_reports(status="done", limit=PAGE, offset=offset)
+        reports, total = store.reports.list(status="done", limit=PAGE, offset=offset)
         for info in reports:
             # with no decision the reviewed result is the extractor's; skip the copy that applying none makes
-            read = store.reviewed if info.get("decisions") else store.result
+            read = store.decisions.reviewed if info.get("decisions") else store.results.result
             result, _text = read(info["id"])
             yield info["id"], result, info.get("filename")
         offset += PAGE
