@@ -10,7 +10,7 @@ from service.confidence import BASE_CONFIDENCE as CONFIDENCE
 from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, needs_review
 from service.ingest import Document
 from service.reconcile import merge
-from service.schema import Check, FieldValue, Provenance, ReportInfo, Result
+from service.schema import Check, Evidence, FieldValue, Provenance, ReportInfo, Result, Unresolved
 
 EXTRACTOR_VERSION = "nianbao-rules/0.1"
 
@@ -59,6 +59,7 @@ def build_result(
     checks = conflicts + run_checks({k: f.value for k, f in fields.items()}, template, findings.waived)
     mark_failed_checks(fields, checks, anchor_failures)
     confirm_model_values(fields, checks)
+    place_evidence(document, fields, findings.unresolved)
     return Result(
         report=ReportInfo(
             id=document.id,
@@ -71,10 +72,22 @@ def build_result(
         fields=fields,
         checks=checks,
         unresolved=findings.unresolved,
-        warnings=findings.warnings,
+        warnings=list(document.warnings) + findings.warnings,
         provenance=provenance,
         text=document.text if include_text else None,
     )
+
+
+def place_evidence(document: Document, fields: dict[str, FieldValue], unresolved: list[Unresolved]) -> None:
+    """For a PDF, give every evidence span (values, candidates, unresolved cells) its page and box."""
+    if document.layout is None:
+        return
+    spans: list[Evidence] = [item.evidence for item in unresolved]
+    for field in fields.values():
+        spans.extend(e for e in [field.evidence, *(c.evidence for c in field.candidates or [])] if e is not None)
+    for evidence, place in zip(spans, document.layout.locate((e.start, e.end) for e in spans), strict=True):
+        if place is not None:
+            evidence.page, evidence.bbox = place
 
 
 def mark_failed_checks(
@@ -140,13 +153,18 @@ def confirm_model_values(fields: dict[str, FieldValue], checks: list[Check]) -> 
 
 def extract(document: Document, llm: Assistant | None = None, *, include_text: bool = False) -> Result:
     template, findings = find_candidates(document)
-    provenance = Provenance(extractor=EXTRACTOR_VERSION)
+    read = document.info or None
+    provenance = Provenance(extractor=EXTRACTOR_VERSION, input=read)
     draft = build_result(document, template, findings.found, findings, provenance, include_text=include_text)
     if llm is None:
         return draft
     proposals, info = llm.propose(document, draft)
     provenance = Provenance(
-        extractor=EXTRACTOR_VERSION, model=info.get("model"), prompt_version=info.get("prompt_version"), llm=info
+        extractor=EXTRACTOR_VERSION,
+        model=info.get("model"),
+        prompt_version=info.get("prompt_version"),
+        llm=info,
+        input=read,
     )
     anchor_failures = {check.id for check in draft.checks if check.status == "fail"}
     return build_result(
