@@ -85,7 +85,8 @@ def place_evidence(document: Document, fields: dict[str, FieldValue], unresolved
     spans: list[Evidence] = [item.evidence for item in unresolved]
     for field in fields.values():
         spans.extend(e for e in [field.evidence, *(c.evidence for c in field.candidates or [])] if e is not None)
-    for evidence, place in zip(spans, document.layout.locate((e.start, e.end) for e in spans), strict=True):
+    for evidence in spans:
+        place = document.layout.locate(evidence.start, evidence.end)
         if place is not None:
             evidence.page, evidence.bbox = place
 

@@ -18,13 +18,14 @@ pdfium is not thread-safe: every call into it holds ``PDFIUM_LOCK``.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -49,81 +50,47 @@ def is_pdf(data: bytes) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class PdfLayout:
-    """For each offset of the document text, the page character it came from.
+    """Where each character of the document text stands: ``page[i]`` (1-based; 0 for a line break this
+    module added) and ``box[4i:4i+4]`` = x0, y0, x1, y1 in PDF points from the page's top-left corner."""
 
-    ``chars[i]`` is a global character index (``page_base[p]`` + the index on page ``p``), or -1 for a
-    line break this module added. Boxes are computed only when asked for (``locate``), from the PDF.
-    """
-
-    pdf: bytes
-    chars: array
-    page_base: tuple[int, ...]
-
-    def page_of(self, index: int) -> tuple[int, int]:
-        """Global character index → (0-based page, index on that page)."""
-        lo, hi = 0, len(self.page_base) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.page_base[mid] <= index:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo, index - self.page_base[lo]
+    page: array
+    box: array
 
     def keep_lines(self, text: str, kept: Sequence[int]) -> tuple[str, PdfLayout]:
         """The text made of the lines numbered ``kept`` (page chrome removed), with its map."""
-        starts = [0]
-        for line in text.split("\n"):
-            starts.append(starts[-1] + len(line) + 1)
         lines = text.split("\n")
-        out_lines: list[str] = []
-        chars = array("i")
+        starts = [0]
+        for line in lines:
+            starts.append(starts[-1] + len(line) + 1)
+        page, box = array("h"), array("f")
         for n, i in enumerate(kept):
             if n:
-                chars.append(-1)
-            out_lines.append(lines[i])
-            chars.extend(self.chars[starts[i] : starts[i] + len(lines[i])])
-        return "\n".join(out_lines), PdfLayout(self.pdf, chars, self.page_base)
+                page.append(0)
+                box.extend((0.0, 0.0, 0.0, 0.0))
+            a, b = starts[i], starts[i] + len(lines[i])
+            page.extend(self.page[a:b])
+            box.extend(self.box[4 * a : 4 * b])
+        return "\n".join(lines[i] for i in kept), PdfLayout(page, box)
 
-    def locate(self, spans: Iterable[tuple[int, int]]) -> list[tuple[int, Box] | None]:
-        """Each text span → (1-based page, box) of its characters on the page where it starts.
-
-        The box is in PDF points with the origin at the page's top-left corner (y grows downwards), as
-        an image of the page is laid out. None for a span with no page character in it.
-        """
-        wanted: list[tuple[int, list[int]] | None] = []
-        for start, end in spans:
-            indices = [c for c in self.chars[max(0, start) : max(0, end)] if c >= 0]
-            if not indices:
-                wanted.append(None)
+    def locate(self, start: int, end: int) -> tuple[int, Box] | None:
+        """A text span → (page, box around its characters on the page where it starts); None if the span
+        holds no page character."""
+        first = next((i for i in range(max(0, start), min(end, len(self.page))) if self.page[i]), None)
+        if first is None:
+            return None
+        page = self.page[first]
+        x0 = y0 = float("inf")
+        x1 = y1 = float("-inf")
+        for i in range(first, min(end, len(self.page))):
+            if self.page[i] != page:
                 continue
-            page, _ = self.page_of(indices[0])
-            base = self.page_base[page]
-            wanted.append((page, [c - base for c in indices if self.page_of(c)[0] == page]))
-        out: list[tuple[int, Box] | None] = []
-        with PDFIUM_LOCK:
-            pdf = pdfium.PdfDocument(self.pdf)
-            try:
-                pages: dict[int, tuple[pdfium.PdfTextPage, float]] = {}
-                for item in wanted:
-                    if item is None:
-                        out.append(None)
-                        continue
-                    page, indices = item
-                    if page not in pages:
-                        pages[page] = (pdf[page].get_textpage(), pdf[page].get_size()[1])
-                    textpage, height = pages[page]
-                    boxes = [textpage.get_charbox(i) for i in indices]
-                    boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]] or boxes
-                    left = min(b[0] for b in boxes)
-                    right = max(b[2] for b in boxes)
-                    bottom = min(b[1] for b in boxes)
-                    top = max(b[3] for b in boxes)
-                    box = (round(left, 1), round(height - top, 1), round(right, 1), round(height - bottom, 1))
-                    out.append((page + 1, box))
-            finally:
-                pdf.close()
-        return out
+            a, b, c, d = self.box[4 * i : 4 * i + 4]
+            if c <= a:  # a space or a generated character: no extent
+                continue
+            x0, y0, x1, y1 = min(x0, a), min(y0, b), max(x1, c), max(y1, d)
+        if x0 == float("inf"):
+            x0, y0, x1, y1 = self.box[4 * first : 4 * first + 4]
+        return page, (round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1))
 
 
 # =========================================================================== reading
@@ -139,7 +106,6 @@ def convert(data: bytes, *, max_pages: int = MAX_PAGES, max_seconds: float = MAX
             if total == 0:
                 raise IngestError("corrupt_pdf", "the PDF has no pages")
             pages: list[list[_Line]] = []
-            sizes: list[int] = []
             warnings: list[str] = []
             for number in range(min(total, max_pages)):
                 if pages and time.monotonic() - started > max_seconds:
@@ -148,9 +114,7 @@ def convert(data: bytes, *, max_pages: int = MAX_PAGES, max_seconds: float = MAX
                         "per file; later pages were not read"
                     )
                     break
-                lines, size = _page_lines(pdf, number)
-                pages.append(lines)
-                sizes.append(size)
+                pages.append(_page_lines(pdf, number))
         except pdfium.PdfiumError as exc:
             raise IngestError("corrupt_pdf", f"the PDF cannot be read: {exc}") from None
         finally:
@@ -160,12 +124,10 @@ def convert(data: bytes, *, max_pages: int = MAX_PAGES, max_seconds: float = MAX
     _check_text_layer(pages)
     empty = [str(n + 1) for n, lines in enumerate(pages) if not _meaningful(lines)]
     if empty:
-        warnings.append(
-            f"page {', '.join(empty[:20])}{' …' if len(empty) > 20 else ''} ha{'s' if len(empty) == 1 else 've'} "
-            "no text layer (scanned?): not read"
-        )
+        listed = ", ".join(empty[:20]) + (" …" if len(empty) > 20 else "")
+        warnings.append(f"{len(empty)} page(s) have no text layer (scanned?) and were not read: {listed}")
     _drop_running_lines(pages)
-    text, layout = _assemble(data, pages, sizes)
+    text, layout = _assemble(_join_paragraphs(pages))
     info = {"format": "pdf", "pages": total, "pages_read": len(pages)}
     return Converted(text=text, kind="pdf", encoding="pdf", layout=layout, warnings=tuple(warnings), info=info)
 
@@ -182,20 +144,31 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 
 @dataclass
 class _Line:
-    """One line of a page: its characters and, for each, the index on the page it came from."""
+    """One line of a page: its characters and, for each, the index on the page it came from; after
+    ``_measure`` also each character's page and box, and the line's extent."""
 
     text: str
     index: list[int]
+    page: array = field(default_factory=lambda: array("h"))
+    box: array = field(default_factory=lambda: array("f"))
+    left: float = 0.0
+    right: float = 0.0
+    top: float = 0.0
+    bottom: float = 0.0
+    height: float = 0.0
+    tabular: bool = False  # holds a gap wider than 1.5 characters: cells of a table row
 
 
 _CJK_GAP = re.compile(r" +")
 
 
-def _page_lines(pdf: pdfium.PdfDocument, number: int) -> tuple[list[_Line], int]:
-    """A page's non-empty lines, and how many characters its text layer has."""
-    textpage = pdf[number].get_textpage()
+def _page_lines(pdf: pdfium.PdfDocument, number: int) -> list[_Line]:
+    """A page's non-empty lines, each character with its box."""
+    page = pdf[number]
+    textpage = page.get_textpage()
     size = textpage.count_chars()
     raw = textpage.get_text_range(0, size)
+    height = page.get_size()[1]
     lines: list[_Line] = []
     start = 0
     for part in raw.replace("\r\n", "\n\x00").replace("\r", "\n").split("\n"):
@@ -203,8 +176,125 @@ def _page_lines(pdf: pdfium.PdfDocument, number: int) -> tuple[list[_Line], int]
         start += len(part) + 1
         line = _clean(part, index, textpage)
         if line.text:
+            line.page = array("h", [number + 1] * len(line.text))
+            for i in line.index:
+                left, bottom, right, top = _charbox(textpage, i)
+                line.box.extend((left, height - top, right, height - bottom))
             lines.append(line)
-    return lines, size
+    lines = _mend_broken_lines(lines)
+    for line in lines:
+        _measure(line)
+    return lines
+
+
+def _charbox(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float, float, float]:
+    try:
+        return textpage.get_charbox(index)
+    except pdfium.PdfiumError:  # a generated character may have no box
+        return (0.0, 0.0, 0.0, 0.0)
+
+
+def _solid(box: array, i: int) -> tuple[float, float, float, float] | None:
+    a, b, c, d = box[4 * i : 4 * i + 4]
+    return (a, b, c, d) if c > a and d > b else None
+
+
+def _mend_broken_lines(lines: list[_Line]) -> list[_Line]:
+    """Undo line breaks pdfium puts between characters that stand on one baseline, left to right
+    (it does so where glyphs overlap a little: "微\n博\n微\n信" for 微博微信)."""
+    out: list[_Line] = []
+    for line in lines:
+        prev = out[-1] if out else None
+        if prev is not None:
+            last = next((b for i in range(len(prev.text) - 1, -1, -1) if (b := _solid(prev.box, i))), None)
+            first = next((b for i in range(len(line.text)) if (b := _solid(line.box, i))), None)
+            if last and first:
+                h = min(last[3] - last[1], first[3] - first[1])
+                overlap = min(last[3], first[3]) - max(last[1], first[1])
+                gap = first[0] - last[2]
+                if h > 0 and overlap >= 0.6 * h and first[0] >= last[0] and gap < 1.5 * h:
+                    if gap > 0.25 * h and not (is_wide(prev.text[-1]) and is_wide(line.text[0])):
+                        prev.text += " "
+                        prev.index.append(-1)
+                        prev.page.append(0)
+                        prev.box.extend((0.0, 0.0, 0.0, 0.0))
+                    prev.text += line.text
+                    prev.index.extend(line.index)
+                    prev.page.extend(line.page)
+                    prev.box.extend(line.box)
+                    continue
+        out.append(line)
+    return out
+
+
+def _measure(line: _Line) -> None:
+    """The line's extent and glyph height, and whether it has cell gaps."""
+    solid = [b for i in range(len(line.text)) if (b := _solid(line.box, i))]
+    if not solid:
+        return
+    heights = sorted(b[3] - b[1] for b in solid)  # digits are shorter than CJK glyphs: the tall ones count
+    line.height = heights[int(0.9 * (len(heights) - 1))]
+    line.left, line.right = min(b[0] for b in solid), max(b[2] for b in solid)
+    line.top, line.bottom = min(b[1] for b in solid), max(b[3] for b in solid)
+    line.tabular = any(b[0] - a[2] > 1.5 * line.height for a, b in itertools.pairwise(solid))
+
+
+_NEW_ITEM = re.compile(
+    r"^(（[一二三四五六七八九十\d]{1,3}）|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．]\D|第[一二三四五六七八九十\d]+[条章节])"
+)
+_SENTENCE_END = "。！？；：:"
+_WORD_START = re.compile(r"[\w\u4e00-\u9fff，、）)”’]")
+
+
+def _join_paragraphs(pages: list[list[_Line]]) -> list[_Line]:
+    """Lines of one paragraph made one line again: a line that runs to the right margin continues on
+    the next line when that one starts no further right than the line before, in the same size, right below it (or
+    at the top of the next page). Table rows (lines with cell gaps) and new items (``（二）``, ``3.``) are
+    never joined, so every table decoder sees the rows it saw before.
+    """
+    out: list[_Line] = []
+    for lines in pages:
+        margin = _right_margin([line for line in lines if line.height > 0])
+        for n, line in enumerate(lines):
+            prev = out[-1] if out else None
+            if prev is not None and _continues(prev, line, first=n == 0):
+                glue = "" if is_wide(prev.text[-1]) or is_wide(line.text[0]) else " "
+                if glue:
+                    prev.page.append(0)
+                    prev.box.extend((0.0, 0.0, 0.0, 0.0))
+                prev.text += glue + line.text
+                prev.page.extend(line.page)
+                prev.box.extend(line.box)
+                prev.left, prev.right, prev.top, prev.bottom = line.left, line.right, line.top, line.bottom
+                prev.tabular = line.tabular
+                prev.reaches = line.right >= margin - 1.5 * line.height  # type: ignore[attr-defined]
+                continue
+            line.reaches = line.height > 0 and line.right >= margin - 1.5 * line.height  # type: ignore[attr-defined]
+            out.append(line)
+    return out
+
+
+def _right_margin(lines: list[_Line]) -> float:
+    """Where a page's full lines end: the right edge most long lines reach (a long URL may overrun it)."""
+    rights = sorted(line.right for line in lines if len(line.text) >= 10) or sorted(line.right for line in lines)
+    return rights[int(0.75 * (len(rights) - 1))] if rights else 0.0
+
+
+def _continues(prev: _Line, line: _Line, *, first: bool) -> bool:
+    """Whether ``line`` goes on with ``prev`` (whose extent fields describe its last physical line)."""
+    if not getattr(prev, "reaches", False) or prev.tabular or line.tabular or not prev.height or not line.height:
+        return False
+    if abs(prev.height - line.height) > 0.2 * prev.height or _NEW_ITEM.match(line.text):
+        return False
+    if prev.text[-1] in _SENTENCE_END + "|｜" or not _WORD_START.match(line.text):
+        return False
+    if line.left > prev.left + 0.8 * line.height:  # indented: a new paragraph
+        return False
+    if prev.left > line.left + 2.5 * line.height:  # more than a first-line indent: a cell on the right
+        return False
+    if first:  # the first line of a new page continues the last line of the page before
+        return True
+    return 0 <= line.top - prev.bottom <= 1.5 * line.height
 
 
 def _clean(text: str, index: list[int], textpage: pdfium.PdfTextPage) -> _Line:
@@ -243,7 +333,7 @@ def _clean(text: str, index: list[int], textpage: pdfium.PdfTextPage) -> _Line:
 
 def _far_apart(textpage: pdfium.PdfTextPage, left: int, right: int) -> bool:
     """Whether two characters of a line are more than one character height apart (not justification)."""
-    a, b = textpage.get_charbox(left), textpage.get_charbox(right)
+    a, b = _charbox(textpage, left), _charbox(textpage, right)
     height = max(a[3] - a[1], b[3] - b[1], 1.0)
     return b[0] - a[2] > height
 
@@ -301,21 +391,16 @@ def _drop_running_lines(pages: list[list[_Line]]) -> None:
             pages[n] = [line for i, line in enumerate(lines) if i not in drop]
 
 
-def _assemble(data: bytes, pages: list[list[_Line]], sizes: list[int]) -> tuple[str, PdfLayout]:
-    """Join every page's lines with a line break; the map gets each character's global index."""
-    texts: list[str] = []
-    chars = array("i")
-    page_base: list[int] = []
-    base = 0
-    for lines, size in zip(pages, sizes, strict=True):
-        page_base.append(base)
-        for line in lines:
-            if texts:
-                chars.append(-1)
-            texts.append(line.text)
-            chars.extend(base + i for i in line.index)
-        base += size + 1
-    return "\n".join(texts), PdfLayout(data, chars, tuple(page_base))
+def _assemble(lines: list[_Line]) -> tuple[str, PdfLayout]:
+    """Join the lines with line breaks, and their characters' places into one map."""
+    page, box = array("h"), array("f")
+    for n, line in enumerate(lines):
+        if n:
+            page.append(0)
+            box.extend((0.0, 0.0, 0.0, 0.0))
+        page.extend(line.page)
+        box.extend(line.box)
+    return "\n".join(line.text for line in lines), PdfLayout(page, box)
 
 
 # =========================================================================== images of pages
