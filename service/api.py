@@ -50,6 +50,7 @@ from service.jobs import Workers
 from service.pipeline import Assistant
 from service.schema import FIELD_TYPES, SECTIONS, Result
 from service.store import NotFound, Store, StoreError, effective_decisions, pending_items
+from service.web import pdf_pages
 
 log = logging.getLogger("nianbao.api")
 
@@ -57,7 +58,15 @@ WEB = Path(__file__).parent / "web"
 MAX_REQUEST_BYTES = MAX_BYTES + 1024 * 1024
 """Largest request body: the largest report ingest reads, plus room for multipart framing."""
 
-INGEST_STATUS = {"empty": 400, "binary": 415, "too_large": 413, "unreadable": 422}
+INGEST_STATUS = {
+    "empty": 400,
+    "binary": 415,
+    "too_large": 413,
+    "unreadable": 422,
+    "encrypted": 422,
+    "corrupt_pdf": 422,
+    "no_text_layer": 422,
+}
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -285,6 +294,7 @@ def create_app(
     app.state.store, app.state.workers, app.state.token = store, pool, token
     app.add_middleware(Guard, max_bytes=max_bytes)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.include_router(pdf_pages.router(store))
 
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(pages.get_template(name).render(**context), status_code=status)

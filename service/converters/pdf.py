@@ -180,7 +180,7 @@ def _page_lines(pdf: pdfium.PdfDocument, number: int) -> list[_Line]:
             for i in line.index:
                 left, bottom, right, top = _charbox(textpage, i)
                 line.box.extend((left, height - top, right, height - bottom))
-            lines.append(line)
+            lines.extend(_split_baselines(line))
     lines = _mend_broken_lines(lines)
     for line in lines:
         _measure(line)
@@ -199,6 +199,34 @@ def _solid(box: array, i: int) -> tuple[float, float, float, float] | None:
     return (a, b, c, d) if c > a and d > b else None
 
 
+def _split_baselines(line: _Line) -> list[_Line]:
+    """Split a line where pdfium ran two lines together: the next glyph stands lower and back to the left
+    ("次" over "311" in a narrow cell comes out as "次311")."""
+    cuts: list[int] = []
+    last: tuple[float, float, float, float] | None = None
+    for i in range(len(line.text)):
+        box = _solid(line.box, i)
+        if box is None:
+            continue
+        if last is not None:
+            h = min(last[3] - last[1], box[3] - box[1])
+            overlap = min(last[3], box[3]) - max(last[1], box[1])
+            if overlap < 0.3 * h and box[1] > last[1] and box[0] < last[2]:
+                cuts.append(i)
+        last = box
+    if not cuts:
+        return [line]
+    parts = []
+    for a, b in itertools.pairwise([0, *cuts, len(line.text)]):
+        text = line.text[a:b]
+        lead = len(text) - len(text.lstrip())
+        a += lead
+        b -= len(text) - len(text.rstrip())
+        if a < b:
+            parts.append(_Line(line.text[a:b], line.index[a:b], line.page[a:b], line.box[4 * a : 4 * b]))
+    return parts
+
+
 def _mend_broken_lines(lines: list[_Line]) -> list[_Line]:
     """Undo line breaks pdfium puts between characters that stand on one baseline, left to right
     (it does so where glyphs overlap a little: "微\n博\n微\n信" for 微博微信)."""
@@ -213,7 +241,7 @@ def _mend_broken_lines(lines: list[_Line]) -> list[_Line]:
                 overlap = min(last[3], first[3]) - max(last[1], first[1])
                 gap = first[0] - last[2]
                 if h > 0 and overlap >= 0.6 * h and first[0] >= last[0] and gap < 1.5 * h:
-                    if gap > 0.25 * h and not (is_wide(prev.text[-1]) and is_wide(line.text[0])):
+                    if gap > 0.5 * h and not (is_wide(prev.text[-1]) and is_wide(line.text[0])):
                         prev.text += " "
                         prev.index.append(-1)
                         prev.page.append(0)
