@@ -139,7 +139,9 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         code = getattr(exc, "err_code", None)
         if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
             raise IngestError("encrypted", "the PDF is encrypted (password protected): it cannot be read") from None
-        raise IngestError("corrupt_pdf", f"the file starts like a PDF but cannot be read: {exc}") from None
+        raise IngestError(
+            "corrupt_pdf", f"the file starts like a PDF but cannot be read (truncated or damaged?): {exc}"
+        ) from None
 
 
 @dataclass
@@ -379,17 +381,17 @@ def _check_text_layer(pages: list[list[_Line]]) -> None:
     text = "\n".join(line.text for lines in pages for line in lines)
     bad = len(_BAD.findall(text))
     words = len(_WORD.findall(_BAD.sub("", text)))
-    if words < 20:
-        raise IngestError(
-            "no_text_layer",
-            f"no text layer: the PDF's {len(pages)} page(s) hold {words} readable characters "
-            "(a scanned or image-only PDF; it needs OCR)",
-        )
-    if bad * 3 > words:
+    if bad and bad * 3 > words:
         raise IngestError(
             "no_text_layer",
             f"no text layer: {bad} of its glyphs have no Unicode mapping ((cid:NN) or U+FFFD), "
             "so the text cannot be read reliably (it needs OCR)",
+        )
+    if words < 20:
+        raise IngestError(
+            "no_text_layer",
+            f"no text layer: the PDF's {len(pages)} page(s) hold {words} readable characters "
+            "(a scanned or image-only PDF, or damaged page content; it needs OCR)",
         )
 
 
