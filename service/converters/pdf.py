@@ -18,6 +18,7 @@ pdfium is not thread-safe: every call into it holds ``PDFIUM_LOCK``.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import re
 import threading
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from service.converters.base import CONTROLS, INVISIBLE, SPACES, Converted, IngestError, is_wide
+from service.converters.base import INVISIBLE, SPACES, Converted, IngestError, is_wide
 
 MAGIC = b"%PDF-"
 MAX_PAGES = 300
@@ -152,7 +153,7 @@ class _Line:
     text: str
     index: list[int]
     page: array = field(default_factory=lambda: array("h"))
-    box: array = field(default_factory=lambda: array("f"))
+    box: list[Box] = field(default_factory=list)  # per character; _NO_BOX for a space or a generated one
     left: float = 0.0
     right: float = 0.0
     top: float = 0.0
@@ -162,6 +163,8 @@ class _Line:
 
 
 _CJK_GAP = re.compile(r" +")
+_RAW_LINE = re.compile(r"[^\r\n]+")
+_DROPPED = re.compile(f"{INVISIBLE.pattern}|[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _page_lines(pdf: pdfium.PdfDocument, number: int) -> list[_Line]:
@@ -171,17 +174,15 @@ def _page_lines(pdf: pdfium.PdfDocument, number: int) -> list[_Line]:
     size = textpage.count_chars()
     raw = textpage.get_text_range(0, size)
     height = page.get_size()[1]
+    boxes = _CharBoxes(textpage)
     lines: list[_Line] = []
-    start = 0
-    for part in raw.replace("\r\n", "\n\x00").replace("\r", "\n").split("\n"):
-        index = list(range(start, start + len(part)))
-        start += len(part) + 1
-        line = _clean(part, index, textpage)
+    for m in _RAW_LINE.finditer(raw):
+        line = _clean(m.group(), list(range(m.start(), m.end())), boxes)
         if line.text:
             line.page = array("h", [number + 1] * len(line.text))
             for i in line.index:
-                left, bottom, right, top = _charbox(textpage, i)
-                line.box.extend((left, height - top, right, height - bottom))
+                left, bottom, right, top = boxes(i)
+                line.box.append((left, height - top, right, height - bottom))
             lines.extend(_split_baselines(line))
     lines = _mend_broken_lines(lines)
     for line in lines:
@@ -189,26 +190,37 @@ def _page_lines(pdf: pdfium.PdfDocument, number: int) -> list[_Line]:
     return lines
 
 
-def _charbox(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float, float, float]:
-    try:
-        return textpage.get_charbox(index)
-    except pdfium.PdfiumError:  # a generated character may have no box
-        return (0.0, 0.0, 0.0, 0.0)
+class _CharBoxes:
+    """pdfium's character boxes through its C call with four reused doubles: a page has thousands."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage) -> None:
+        self.raw = textpage.raw
+        self.values = [ctypes.c_double() for _ in range(4)]
+        self.refs = [ctypes.byref(v) for v in self.values]
+
+    def __call__(self, index: int) -> Box:
+        left, right, bottom, top = self.refs
+        if not pdfium_c.FPDFText_GetCharBox(self.raw, index, left, right, bottom, top):
+            return _NO_BOX
+        v = self.values
+        return (v[0].value, v[2].value, v[1].value, v[3].value)  # left, bottom, right, top
 
 
-def _solid(box: array, i: int) -> tuple[float, float, float, float] | None:
-    a, b, c, d = box[4 * i : 4 * i + 4]
-    return (a, b, c, d) if c > a and d > b else None
+_NO_BOX: Box = (0.0, 0.0, 0.0, 0.0)
+
+
+def _solid(boxes: list[Box], i: int) -> Box | None:
+    b = boxes[i]
+    return b if b[2] > b[0] and b[3] > b[1] else None
 
 
 def _split_baselines(line: _Line) -> list[_Line]:
     """Split a line where pdfium ran two lines together: the next glyph stands lower and back to the left
     ("次" over "311" in a narrow cell comes out as "次311")."""
     cuts: list[int] = []
-    last: tuple[float, float, float, float] | None = None
-    for i in range(len(line.text)):
-        box = _solid(line.box, i)
-        if box is None:
+    last: Box | None = None
+    for i, box in enumerate(line.box):
+        if box[2] <= box[0] or box[3] <= box[1]:
             continue
         if last is not None:
             h = min(last[3] - last[1], box[3] - box[1])
@@ -225,7 +237,7 @@ def _split_baselines(line: _Line) -> list[_Line]:
         a += lead
         b -= len(text) - len(text.rstrip())
         if a < b:
-            parts.append(_Line(line.text[a:b], line.index[a:b], line.page[a:b], line.box[4 * a : 4 * b]))
+            parts.append(_Line(line.text[a:b], line.index[a:b], line.page[a:b], line.box[a:b]))
     return parts
 
 
@@ -247,7 +259,7 @@ def _mend_broken_lines(lines: list[_Line]) -> list[_Line]:
                         prev.text += " "
                         prev.index.append(-1)
                         prev.page.append(0)
-                        prev.box.extend((0.0, 0.0, 0.0, 0.0))
+                        prev.box.append(_NO_BOX)
                     prev.text += line.text
                     prev.index.extend(line.index)
                     prev.page.extend(line.page)
@@ -259,7 +271,7 @@ def _mend_broken_lines(lines: list[_Line]) -> list[_Line]:
 
 def _measure(line: _Line) -> None:
     """The line's extent and glyph height, and whether it has cell gaps."""
-    solid = [b for i in range(len(line.text)) if (b := _solid(line.box, i))]
+    solid = [b for b in line.box if b[2] > b[0] and b[3] > b[1]]
     if not solid:
         return
     heights = sorted(b[3] - b[1] for b in solid)  # digits are shorter than CJK glyphs: the tall ones count
@@ -291,7 +303,7 @@ def _join_paragraphs(pages: list[list[_Line]]) -> list[_Line]:
                 glue = "" if is_wide(prev.text[-1]) or is_wide(line.text[0]) else " "
                 if glue:
                     prev.page.append(0)
-                    prev.box.extend((0.0, 0.0, 0.0, 0.0))
+                    prev.box.append(_NO_BOX)
                 prev.text += glue + line.text
                 prev.page.extend(line.page)
                 prev.box.extend(line.box)
@@ -327,21 +339,19 @@ def _continues(prev: _Line, line: _Line, *, first: bool) -> bool:
     return 0 <= line.top - prev.bottom <= 1.5 * line.height
 
 
-def _clean(text: str, index: list[int], textpage: pdfium.PdfTextPage) -> _Line:
+def _clean(text: str, index: list[int], boxes: _CharBoxes) -> _Line:
     """Normalise one line character by character, keeping each survivor's page index.
 
     A space between two wide characters is dropped when the characters stand closer than one character
     height (justification inside a cell: ``邮 编 ：``) and kept when they are further apart (two cells:
     ``信息内容   本年制发件数``); other runs of spaces become one.
     """
-    chars: list[str] = []
-    kept: list[int] = []
-    for ch, i in zip(text, index, strict=True):
-        if ch == "\x00" or INVISIBLE.match(ch) or (CONTROLS.match(ch) and ch != "\t"):
-            continue
-        chars.append(" " if SPACES.match(ch) else ch)
-        kept.append(i)
-    line = "".join(chars)
+    if _DROPPED.search(text):
+        survivors = [(ch, i) for ch, i in zip(text, index, strict=True) if not _DROPPED.match(ch)]
+        text, index = "".join(ch for ch, _ in survivors), [i for _, i in survivors]
+    line, kept = SPACES.sub(" ", text), index  # one character for one: the indices stay
+    if " " not in line:
+        return _Line(line, kept)
     # spaces between two wide characters are justification, not words; other runs become one space
     out: list[str] = []
     out_index: list[int] = []
@@ -352,7 +362,7 @@ def _clean(text: str, index: list[int], textpage: pdfium.PdfTextPage) -> _Line:
         before = line[m.start() - 1] if m.start() else ""
         after = line[m.end()] if m.end() < len(line) else ""
         wide = before and after and is_wide(before) and is_wide(after)
-        if before and after and (not wide or _far_apart(textpage, kept[m.start() - 1], kept[m.end()])):
+        if before and after and (not wide or _far_apart(boxes(kept[m.start() - 1]), boxes(kept[m.end()]))):
             out.append(" ")
             out_index.append(kept[m.start()])
         pos = m.end()
@@ -361,9 +371,8 @@ def _clean(text: str, index: list[int], textpage: pdfium.PdfTextPage) -> _Line:
     return _Line("".join(out), out_index)
 
 
-def _far_apart(textpage: pdfium.PdfTextPage, left: int, right: int) -> bool:
-    """Whether two characters of a line are more than one character height apart (not justification)."""
-    a, b = _charbox(textpage, left), _charbox(textpage, right)
+def _far_apart(a: Box, b: Box) -> bool:
+    """Whether two characters of a line (pdfium boxes) are more than one character height apart."""
     height = max(a[3] - a[1], b[3] - b[1], 1.0)
     return b[0] - a[2] > height
 
@@ -429,7 +438,7 @@ def _assemble(lines: list[_Line]) -> tuple[str, PdfLayout]:
             page.append(0)
             box.extend((0.0, 0.0, 0.0, 0.0))
         page.extend(line.page)
-        box.extend(line.box)
+        box.extend(itertools.chain.from_iterable(line.box))
     return "\n".join(line.text for line in lines), PdfLayout(page, box)
 
 
