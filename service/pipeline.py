@@ -7,7 +7,7 @@ from typing import Protocol
 from service.anchors import Findings, Found, gb_tables, legacy_table, meta, prose
 from service.checks import keys_in_failed, run_checks
 from service.confidence import BASE_CONFIDENCE as CONFIDENCE
-from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, needs_review
+from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, OCR_CAP, needs_review
 from service.ingest import Document
 from service.reconcile import merge
 from service.schema import Check, Evidence, FieldValue, Provenance, ReportInfo, Result, Unresolved
@@ -79,7 +79,8 @@ def build_result(
 
 
 def place_evidence(document: Document, fields: dict[str, FieldValue], unresolved: list[Unresolved]) -> None:
-    """For a PDF, give every evidence span (values, candidates, unresolved cells) its page and box."""
+    """For a PDF, give every evidence span (values, candidates, unresolved cells) its page and box; a
+    value quoted from a page read by OCR goes to review."""
     if document.layout is None:
         return
     spans: list[Evidence] = [item.evidence for item in unresolved]
@@ -89,6 +90,12 @@ def place_evidence(document: Document, fields: dict[str, FieldValue], unresolved
         place = document.layout.locate(evidence.start, evidence.end)
         if place is not None:
             evidence.page, evidence.bbox = place
+    ocr_pages = set(document.info.get("ocr_pages", ()))
+    for field in fields.values():
+        if field.evidence is not None and field.evidence.page in ocr_pages:
+            field.review = True
+            field.confidence = min(field.confidence, OCR_CAP)
+            field.reason = field.reason or f"read by OCR from page {field.evidence.page}: compare with the page image"
 
 
 def mark_failed_checks(

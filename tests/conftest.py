@@ -7,6 +7,7 @@ shared/ beside it). ``NIANBAO_SHARED`` overrides the location.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,16 @@ def shared_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {SHARED} (set NIANBAO_SHARED)")
     return SHARED
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_ocr_outside_ocr_tests() -> Iterator[None]:
+    """With the ocr extra installed, a scanned PDF would be OCR'd (seconds) in every bad-input test; the
+    quick tests check the no-text-layer answer, tests/test_converters_ocr.py switches OCR back on."""
+    previous = os.environ.get("NIANBAO_OCR")
+    os.environ["NIANBAO_OCR"] = "off"
+    yield
+    if previous is None:
+        os.environ.pop("NIANBAO_OCR", None)
+    else:
+        os.environ["NIANBAO_OCR"] = previous

@@ -27,15 +27,18 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from service.converters import ocr
 from service.converters.base import INVISIBLE, SPACES, Converted, IngestError, is_wide
 
 MAGIC = b"%PDF-"
 MAX_PAGES = 300
 MAX_SECONDS = 30.0
+MAX_OCR_PAGES = 30  # OCR takes about a second a page
 PDFIUM_LOCK = threading.RLock()
 
 Box = tuple[float, float, float, float]
@@ -107,6 +110,7 @@ def convert(data: bytes, *, max_pages: int = MAX_PAGES, max_seconds: float = MAX
             if total == 0:
                 raise IngestError("corrupt_pdf", "the PDF has no pages")
             pages: list[list[_Line]] = []
+            scanned: dict[int, Any] = {}  # page number → its image, for OCR
             warnings: list[str] = []
             for number in range(min(total, max_pages)):
                 if pages and time.monotonic() - started > max_seconds:
@@ -115,13 +119,17 @@ def convert(data: bytes, *, max_pages: int = MAX_PAGES, max_seconds: float = MAX
                         "per file; later pages were not read"
                     )
                     break
-                pages.append(_page_lines(pdf, number))
+                lines = _page_lines(pdf, number)
+                if not _meaningful(lines) and len(scanned) < MAX_OCR_PAGES and ocr.enabled():
+                    scanned[number] = pdf[number].render(scale=ocr.SCALE).to_pil()
+                pages.append(lines)
         except pdfium.PdfiumError as exc:
             raise IngestError("corrupt_pdf", f"the PDF cannot be read: {exc}") from None
         finally:
             pdf.close()
     if total > max_pages:
         warnings.append(f"the PDF has {total} pages; only the first {max_pages} were read (the limit per file)")
+    ocr_pages = _read_by_ocr(pages, scanned, started, max_seconds, warnings)
     _check_text_layer(pages)
     empty = [str(n + 1) for n, lines in enumerate(pages) if not _meaningful(lines)]
     if empty:
@@ -129,8 +137,42 @@ def convert(data: bytes, *, max_pages: int = MAX_PAGES, max_seconds: float = MAX
         warnings.append(f"{len(empty)} page(s) have no text layer (scanned?) and were not read: {listed}")
     _drop_running_lines(pages)
     text, layout = _assemble(_join_paragraphs(pages))
-    info = {"format": "pdf", "pages": total, "pages_read": len(pages)}
+    info: dict[str, Any] = {"format": "pdf", "pages": total, "pages_read": len(pages)}
+    if ocr_pages:
+        info["ocr_pages"] = ocr_pages
     return Converted(text=text, kind="pdf", encoding="pdf", layout=layout, warnings=tuple(warnings), info=info)
+
+
+def _read_by_ocr(
+    pages: list[list[_Line]], images: dict[int, Any], started: float, max_seconds: float, warnings: list[str]
+) -> list[int]:
+    """Pages without a text layer read from their images (the ``ocr`` extra); their 1-based numbers."""
+    done: list[int] = []
+    for number, image in images.items():
+        if time.monotonic() - started > max_seconds:
+            warnings.append(f"OCR stopped at page {number + 1}: the time limit is {max_seconds:g} s per file")
+            break
+        lines = []
+        for row in ocr.read_image(image, ocr.SCALE):
+            line = _Line("", [])
+            for text, box in row:
+                if line.text:
+                    line.text += " "
+                    line.box.append(_NO_BOX)
+                width = (box[2] - box[0]) / max(1, len(text))  # OCR boxes whole pieces: share them out
+                line.text += text
+                line.box.extend(
+                    (box[0] + k * width, box[1], box[0] + (k + 1) * width, box[3]) for k in range(len(text))
+                )
+            line.index = [-1] * len(line.text)
+            line.page = array("h", [number + 1] * len(line.text))
+            _measure(line)
+            lines.append(line)
+        pages[number] = lines
+        done.append(number + 1)
+    if done:
+        warnings.append(f"{len(done)} page(s) had no text layer and were read by OCR: {', '.join(map(str, done))}")
+    return done
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
@@ -394,14 +436,18 @@ def _check_text_layer(pages: list[list[_Line]]) -> None:
         raise IngestError(
             "no_text_layer",
             f"no text layer: {bad} of its glyphs have no Unicode mapping ((cid:NN) or U+FFFD), "
-            "so the text cannot be read reliably (it needs OCR)",
+            f"so the text cannot be read reliably (it needs OCR{_ocr_hint()})",
         )
     if words < 20:
         raise IngestError(
             "no_text_layer",
             f"no text layer: the PDF's {len(pages)} page(s) hold {words} readable characters "
-            "(a scanned or image-only PDF, or damaged page content; it needs OCR)",
+            f"(a scanned or image-only PDF, or damaged page content; it needs OCR{_ocr_hint()})",
         )
+
+
+def _ocr_hint() -> str:
+    return "" if ocr.enabled() else ": install 'nianbao[ocr]'"
 
 
 _DIGITS = re.compile(r"\d+")
