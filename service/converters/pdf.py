@@ -138,6 +138,8 @@ def convert(data: bytes, *, max_pages: int = MAX_PAGES, max_seconds: float = MAX
     _drop_running_lines(pages)
     text, layout = _assemble(_join_paragraphs(pages))
     info: dict[str, Any] = {"format": "pdf", "pages": total, "pages_read": len(pages)}
+    if len(pages) < total:
+        info["truncated"] = "time" if len(pages) < min(total, max_pages) else "pages"
     if ocr_pages:
         info["ocr_pages"] = ocr_pages
     return Converted(text=text, kind="pdf", encoding="pdf", layout=layout, warnings=tuple(warnings), info=info)
