@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from service.guard import Guard
 from service.ingest import MAX_BYTES
 from service.panel import routes as panel_routes
-from service.routes import pages, reports, review
+from service.routes import pages, pdf_pages, reports, review
 from service.routes.deps import WEB
 from service.routes.reports import validation_message
 from service.runner import WorkerPool, WorkerSettings
@@ -47,6 +47,8 @@ log = logging.getLogger("nianbao.api")
 MAX_REQUEST_BYTES = MAX_BYTES + 1024 * 1024
 """Largest request body: the largest report ingest reads, plus room for multipart framing."""
 _FROM_ENV: Any = object()
+PAGE_CACHE = Path("~/.cache/nianbao/pages").expanduser()
+"""Where PDF page images are cached when the store has no data directory (PostgreSQL)."""
 
 
 def create_app(
@@ -84,10 +86,11 @@ def create_app(
         description="Structured metrics from 政府信息公开工作年度报告, with a review workflow.",
     )
     app.state.store, app.state.workers, app.state.token = store, pool, token
+    app.state.page_cache = Path(data_dir).expanduser() / "pages" if data_dir else PAGE_CACHE
     app.add_middleware(Guard, max_bytes=max_bytes)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     add_error_handlers(app)
-    for module in (reports, review, pages, panel_routes):  # panel: /issuers, /audit
+    for module in (reports, review, pages, pdf_pages, panel_routes):  # panel: /issuers, /audit
         app.include_router(module.router)
     return app
 

@@ -1,6 +1,6 @@
 """``nianbao batch``: extract every report in a directory into JSON lines, resuming where a run stopped.
 
-One line per report file (``*.txt``, ``*.md``, ``*.html``, ``*.htm``, not recursive; in name order, or in
+One line per report file (``*.txt``, ``*.md``, ``*.html``, ``*.htm``, ``*.pdf``, not recursive; in name order, or in
 the order they finish with a model):
 ``{"report", "file", "sha256", "result"}`` or ``{"report", "file", "sha256", "error"}``. A file whose
 sha256 already has a result line is skipped, so an interrupted run resumes where it stopped and a
@@ -36,7 +36,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from service.ingest import IngestError, read_bytes
 from service.pipeline import Assistant, extract
 
-SUFFIXES = (".txt", ".md", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 
 
 def report_files(directory: Path) -> list[Path]:

@@ -117,7 +117,7 @@ def print_table(result: Result) -> None:
 
 @app.command("extract")
 def extract_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="report files (.txt, .md, .html)")],
+    paths: Annotated[list[Path], typer.Argument(help="report files (.txt, .md, .html, .pdf)")],
     format: Annotated[Literal["table", "json"], typer.Option("--format", "-f")] = "table",
     with_text: Annotated[bool, typer.Option("--with-text", help="include the document text in JSON")] = False,
     use_llm: LlmFlag = False,

@@ -25,6 +25,7 @@ AGREEMENT_BONUS = 0.05  # two independent finders gave the same value
 FAILED_CHECK_CAP = 0.5  # a value in a failed identity is at most this sure
 CONFIRMED_MODEL_CONFIDENCE = 0.86  # a verbatim model value completing an identity of settled values
 APPROXIMATE_PENALTY = 0.05
+OCR_CAP = 0.8  # a value quoted from a page read by OCR (no text layer) is at most this sure: always reviewed
 
 
 def confidence_for(how: How, *, approximate: bool = False, agreeing_sources: int = 1) -> float:

@@ -1,52 +1,41 @@
-"""Report bytes → Document: decode, turn HTML into text that keeps table cells, strip page chrome.
+"""Report bytes → Document: pick a converter (``service.converters``), strip page chrome, keep the text.
 
 Everything downstream (anchors, the model, evidence spans) works on ``Document.text``, so every
-normalisation happens here, before the text is returned; nothing later may change it.
-
-HTML tables become one line per row, ``| cell | cell |``, with rowspan/colspan repeated into every
-slot they cover: the same shape as a Markdown table, so table anchors read both alike.
+normalisation happens here or in a converter, before the text is returned; nothing later may change it.
+A PDF's Document also carries its layout: where each character of the text stands on which page.
 """
 
 from __future__ import annotations
 
-import codecs
-import functools
 import hashlib
 import re
-import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
-from charset_normalizer import from_bytes
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from service.converters import Converted, IngestError, Kind, convert
+from service.converters.base import words as _words
+from service.converters.pdf import PdfLayout
+
+__all__ = ["MAX_BYTES", "Document", "IngestError", "read_bytes", "read_path", "strip_chrome"]
 
 MAX_BYTES = 20 * 1024 * 1024
-
-Kind = Literal["text", "markdown", "html"]
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-class IngestError(Exception):
-    """A report that cannot be read; ``code`` says why (empty, binary, too_large, unreadable)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
 class Document:
+    """One report's text; ``layout`` (PDF only) maps text offsets to page characters; ``warnings`` say
+    what the reader could not read (pages over the limit, scanned pages); ``info`` goes to provenance."""
+
     id: str
     text: str
-    kind: Literal["text", "markdown", "html"]
+    kind: Kind
     sha256: str
     encoding: str
     filename: str | None = None
+    layout: PdfLayout | None = field(default=None, compare=False, repr=False)
+    warnings: tuple[str, ...] = ()
+    info: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 # =========================================================================== public entry points
@@ -62,21 +51,28 @@ def read_bytes(data: bytes, filename: str | None = None, report_id: str | None =
     if len(data) > MAX_BYTES:
         raise IngestError("too_large", f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,} bytes")
     digest = hashlib.sha256(data).hexdigest()
-    raw, encoding = _decode(data)
-    kind = _kind(filename, raw)
-    text = _html_to_text(raw) if kind == "html" else _plain_text(raw)
-    text = strip_chrome(text)
+    converted = convert(data, filename)
+    text, layout = _without_chrome(converted)
     if not text.strip():
         raise IngestError("empty", "the file holds no readable text")
     name = Path(filename).name if filename else None
     return Document(
         id=report_id or _stem(name) or digest[:12],
         text=text,
-        kind=kind,
+        kind=converted.kind,
         sha256=digest,
-        encoding=encoding,
+        encoding=converted.encoding,
         filename=name,
+        layout=layout,
+        warnings=converted.warnings,
+        info=converted.info,
     )
+
+
+def _without_chrome(converted: Converted) -> tuple[str, PdfLayout | None]:
+    if converted.layout is None:
+        return strip_chrome(converted.text), None
+    return converted.layout.keep_lines(converted.text, chrome_kept_lines(converted.text.split("\n")))
 
 
 def read_path(path: str | Path) -> Document:
@@ -102,488 +98,6 @@ def _stem(name: str | None) -> str | None:
     return stem or None
 
 
-# =========================================================================== decoding
-
-_UNICODE_BOMS = (  # UTF-32 first: its LE BOM starts with the UTF-16 LE one
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_NO_BOM_WIDE = ["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"]
-_GB = {"gb2312", "gbk", "gb18030", "hz", "cp936", "ms936", "euc_cn", "x-gbk", "gb_2312", "gb_2312_80"}
-_BIG5 = {"big5", "big5hkscs", "cp950", "ms950", "big5-hkscs"}
-_OTHER_CJK = _words(
-    "cp949 euc_kr johab euc_jp euc_jis_2004 shift_jis shift_jis_2004 cp932 iso2022_jp iso2022_kr "
-    "euc_jisx0213 shift_jisx0213"
-)
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
-_SAMPLE = 64 * 1024
-_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    """Bytes → (str, codec): BOM, strict UTF-8, declared HTML charset, then charset-normalizer."""
-    for bom, codec in _UNICODE_BOMS:
-        if data.startswith(bom):
-            try:
-                return _check_text(data.decode(codec)), "utf-8-sig" if codec == "utf-8-sig" else codec
-            except UnicodeDecodeError as exc:
-                raise IngestError("binary", f"the file starts with a {codec} mark but is not {codec}") from exc
-    nul = data.count(0)
-    if nul and (nul * 1000 > len(data) or 0 in data[:1024]):
-        raise IngestError("binary", "the file contains NUL bytes: it is binary, not a text report")
-    if nul:
-        data = data.replace(b"\x00", b"")
-    try:
-        return _check_text(data.decode("utf-8")), "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data":  # a truncated file: drop the cut last character
-            try:
-                return _check_text(data[: exc.start].decode("utf-8")), "utf-8"
-            except UnicodeDecodeError:
-                pass
-    declared = _declared_charset(data)
-    if declared:
-        try:
-            return _check_text(data.decode(declared)), declared
-        except UnicodeDecodeError:
-            pass
-    text = data.decode("utf-8", errors="replace")
-    if _few_damaged(text):  # UTF-8 with a few damaged bytes: keep it, the bad bytes shown as U+FFFD
-        return _check_text(text), "utf-8"
-    sample = data[:_SAMPLE]
-    if len(data) > _SAMPLE and b"\n" in sample:  # cut at a line end: never inside a multi-byte char
-        sample = sample[: sample.rindex(b"\n") + 1]
-    matches = from_bytes(sample, cp_exclusion=_NO_BOM_WIDE)
-    best = matches.best()
-    names = {m.encoding for m in matches}
-    if best is None or names & (_GB | _BIG5 | _OTHER_CJK):
-        chinese = _decode_chinese(data)
-        if chinese is not None:
-            return _check_text(chinese[0]), chinese[1]
-    if best is not None:
-        try:
-            return _check_text(data.decode(best.encoding)), best.encoding
-        except (UnicodeDecodeError, LookupError):
-            pass
-    raise IngestError("binary", "the file is not text in any known encoding (UTF-8, GB18030, Big5 …)")
-
-
-def _declared_charset(data: bytes) -> str | None:
-    m = _META_CHARSET.search(data[:4096])
-    if not m:
-        return None
-    name = m.group(1).decode("ascii").lower().replace("-", "_")
-    if name in {n.replace("-", "_") for n in _GB}:
-        return "gb18030"  # a superset of GB2312 and GBK: pages declared as either often use GBK chars
-    if name in {n.replace("-", "_") for n in _BIG5}:
-        return "big5hkscs"
-    return None  # other declarations (often a wrong iso-8859-1) are left to detection
-
-
-def _decode_chinese(data: bytes) -> tuple[str, str] | None:
-    """Pick GB18030 or Big5 by how common the decoded characters are.
-
-    charset-normalizer mixes up the Chinese, Korean and Japanese double-byte codecs on short inputs;
-    the right reading of a Chinese report is the one made of everyday characters. A tie (two or three
-    characters can read well both ways) goes to GB18030: most reports come from the mainland.
-    """
-    scored: list[tuple[float, str, str]] = []
-    for family in (("gb18030",), ("big5", "cp950", "big5hkscs")):
-        for codec in family:
-            try:
-                text = data.decode(codec)
-            except UnicodeDecodeError:
-                continue
-            scored.append((_common_ratio(text), text, codec))
-            break
-        else:  # no strict reading: accept a few damaged bytes, as for UTF-8
-            text = data.decode(family[0], errors="replace")
-            if _few_damaged(text):
-                scored.append((_common_ratio(text), text, family[0]))
-    if not scored:
-        return None
-    score, text, codec = max(scored, key=lambda s: s[0])  # max() keeps the first of equals
-    return (text, codec) if score >= 0.5 else None
-
-
-def _few_damaged(text: str) -> bool:
-    """A few replacement characters are damage; a wrong codec replaces nearly every non-ASCII one."""
-    bad = text.count("\ufffd")
-    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
-    return bad * 20 <= non_ascii
-
-
-def _common_ratio(text: str) -> float:
-    """Share of everyday ideographs (GB2312 level 1 or Big5 常用字) among the non-ASCII characters.
-
-    Punctuation is neutral; private-use and rare characters, what a wrong codec produces, count against.
-    """
-    relevant = common = 0
-    for c in text[:20000]:
-        if c < "\x80" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" or c in "“”‘’—…·":
-            continue
-        relevant += 1
-        common += "\u4e00" <= c <= "\u9fff" and _is_common(c)
-    return common / relevant if relevant else 0.0
-
-
-@functools.lru_cache(maxsize=8192)
-def _is_common(char: str) -> bool:
-    try:
-        gb = char.encode("gb2312")
-        if 0xB0 <= gb[0] <= 0xD7:
-            return True
-    except UnicodeEncodeError:
-        pass
-    try:
-        b5 = char.encode("big5")
-        return 0xA4 <= b5[0] <= 0xC5 or (b5[0] == 0xC6 and b5[1] <= 0x7E)
-    except UnicodeEncodeError:
-        return False
-
-
-def _check_text(text: str) -> str:
-    """Reject text that decoded but is mostly control characters (a binary file)."""
-    sample = text[:100_000]
-    if sample:
-        control = len(_BINARY_CONTROLS.findall(sample))
-        if control * 20 > len(sample):
-            raise IngestError("binary", "the file is mostly control characters: it is binary, not text")
-    return text
-
-
-# =========================================================================== kind
-
-_HTML_SNIFF = re.compile(r"<(?:!doctype\s+html|html|head|body|table|div|meta|title|p)\b", re.I)
-
-
-def _kind(filename: str | None, text: str) -> Kind:
-    suffix = Path(filename).suffix.lower() if filename else ""
-    if suffix in {".htm", ".html", ".xhtml", ".shtml"}:
-        return "html"
-    if suffix in {".md", ".markdown"}:
-        return "markdown"
-    return "html" if _HTML_SNIFF.search(text[:1024].lstrip("\ufeff \t\r\n")[:1024]) else "text"
-
-
-# =========================================================================== plain text
-
-_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t]")
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_TABLE_START = re.compile(r"<table\b", re.I)
-_TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.I)
-
-
-def _normalise(text: str) -> str:
-    """One line convention and one kind of space, so offsets never depend on the source's habits."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\f", "\n").replace("\v", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    text = _INVISIBLE.sub("", text)
-    text = _CONTROLS.sub("", text)
-    return _SPACES.sub(" ", text)
-
-
-def _plain_text(raw: str) -> str:
-    """Text or Markdown: normalise; HTML tables pasted into it (PDF→Markdown tools) become rows."""
-    text = _normalise(raw)
-    if _TABLE_START.search(text):
-        text = _inline_tables(text)
-    return "\n".join(line.strip() for line in text.split("\n"))
-
-
-def _inline_tables(text: str) -> str:
-    out: list[str] = []
-    pos = depth = start = 0
-    for m in _TABLE_TAG.finditer(text):
-        if not m.group(1):
-            if depth == 0:
-                start = m.start()
-            depth += 1
-        elif depth:
-            depth -= 1
-            if depth == 0:
-                before = text[pos:start]
-                out.append(before)
-                if before and not before.endswith("\n"):
-                    out.append("\n")
-                out.append(_html_fragment_to_text(text[start : m.end()]))
-                if not text.startswith("\n", m.end()):
-                    out.append("\n")
-                pos = m.end()
-    out.append(text[pos:])
-    return "".join(out)
-
-
-# =========================================================================== HTML → text
-
-_SKIP = _words(
-    "script style noscript template head title iframe object embed svg canvas select option button "
-    "input textarea map video audio link meta nav"
-)
-_BLOCK = _words(
-    "address article aside blockquote center dd details dialog dir div dl dt fieldset figcaption figure "
-    "footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr li main menu ol p pre section summary "
-    "caption ul table tbody thead tfoot tr td th body html legend"
-)
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_WS = re.compile(r"\s+")
-_WRAP = re.compile(r"\s*\n\s*")
-_LINK_SEPARATORS = re.compile(r"[\s|｜>＞»›/·•、,，-]+")
-_TABLE_PARTS = _words("table tbody thead tfoot tr td th caption body html")
-_MAX_SPAN = 100
-_LONG_CELL = 300
-_PUB_META = {"pubdate", "publishdate", "firstpublishedtime", "article:published_time", "publishtime"}
-
-
-def _html_to_text(raw: str) -> str:
-    tree = LexborHTMLParser(_normalise(raw))
-    header: list[str] = []
-    title = tree.css_first("title")
-    if title is not None and (text := _collapse(title.text(deep=True))):
-        header.append(f"标题: {text}")
-    if date := _meta_date(tree):
-        header.append(f"发布时间: {date}")
-    return "\n".join(header + _render_tree(tree))
-
-
-def _html_fragment_to_text(fragment: str) -> str:
-    return "\n".join(_render_tree(LexborHTMLParser(fragment)))
-
-
-def _render_tree(tree: LexborHTMLParser) -> list[str]:
-    root = tree.body or tree.root
-    return _Renderer(root).render(root) if root is not None else []
-
-
-def _meta_date(tree: LexborHTMLParser) -> str | None:
-    for meta in tree.css("meta"):
-        attrs = meta.attributes
-        key = (attrs.get("name") or attrs.get("property") or "").lower()
-        if key in _PUB_META:
-            value = _collapse(attrs.get("content") or "")
-            if re.match(r"\d{4}\D", value):
-                return value
-    return None
-
-
-def _children(node: LexborNode) -> Iterator[LexborNode]:
-    """Child nodes worth reading: text and visible elements (no comments, scripts, hidden boxes)."""
-    for child in node.iter(include_text=True):
-        tag = child.tag
-        if tag == "-text" or (tag and tag[0] not in "-!_" and tag not in _SKIP and not _hidden(child)):
-            yield child
-
-
-def _hidden(node: LexborNode) -> bool:
-    attrs = node.attributes
-    if "hidden" in attrs:
-        return True
-    style = (attrs.get("style") or "").lower()  # Word pages style every span: test cheaply first
-    return ("display" in style or "visibility" in style) and _HIDDEN_STYLE.search(style) is not None
-
-
-@dataclass
-class _Stats:
-    """What one subtree holds, gathered in a single pass so each decision below is O(1)."""
-
-    chars: int = 0  # visible characters, separators excluded
-    link_chars: int = 0
-    links: int = 0
-    long_link: bool = False
-    tables: int = 0
-
-
-class _Renderer:
-    """DOM → text lines. Iterative walks only: deeply nested pages must not hit the recursion limit."""
-
-    def __init__(self, root: LexborNode) -> None:
-        self.stats: dict[int, _Stats] = {}
-        self._gather(root)
-
-    def _gather(self, root: LexborNode) -> None:
-        stack: list[tuple[LexborNode, Iterator[LexborNode], _Stats]] = [(root, _children(root), _Stats())]
-        while stack:
-            node, children, acc = stack[-1]
-            child = next(children, None)
-            if child is not None:
-                if child.tag == "-text":
-                    acc.chars += len(_LINK_SEPARATORS.sub("", child.text_content or ""))
-                else:
-                    stack.append((child, _children(child), _Stats()))
-                continue
-            stack.pop()
-            if node.tag == "a":
-                acc.long_link = acc.long_link or acc.chars > 30
-                acc.links, acc.link_chars = acc.links + 1, acc.chars
-            elif node.tag == "table":
-                acc.tables += 1
-            self.stats[node.mem_id] = acc
-            if stack:
-                parent = stack[-1][2]
-                parent.chars += acc.chars
-                parent.link_chars += acc.link_chars
-                parent.links += acc.links
-                parent.long_link = parent.long_link or acc.long_link
-                parent.tables += acc.tables
-
-    def _is_link_block(self, node: LexborNode) -> bool:
-        """Three or more short links and next to no other text: a menu, breadcrumb or link box."""
-        st = self.stats.get(node.mem_id)
-        if st is None or st.links < 3 or st.long_link:
-            return False
-        return st.chars - st.link_chars <= max(6, st.link_chars // 10)
-
-    def render(self, root: LexborNode) -> list[str]:
-        lines: list[str] = []
-        buf: list[str] = []
-
-        def flush() -> None:
-            if buf:
-                line = _collapse("".join(buf))
-                buf.clear()
-                if line:
-                    lines.append(line)
-
-        stack: list[tuple[LexborNode, Iterator[LexborNode]]] = [(root, _children(root))]
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                stack.pop()
-                if node.tag in _BLOCK:
-                    flush()
-                continue
-            tag = child.tag
-            if tag == "-text":
-                buf.append(_unwrap(child.text_content or ""))
-                continue
-            if tag == "br":
-                flush()
-                continue
-            if tag in _BLOCK and tag not in _TABLE_PARTS and self._is_link_block(child):
-                continue
-            if tag == "table":
-                flush()
-                rows = self._table_rows(child)
-                if rows is not None:
-                    lines.extend(rows)
-                    continue
-            if tag == "pre":
-                flush()
-                lines.extend(ln for ln in (_collapse(t) for t in (child.text() or "").split("\n")) if ln)
-                continue
-            if tag in _BLOCK:
-                flush()
-            stack.append((child, _children(child)))
-        flush()
-        return lines
-
-    def _table_rows(self, table: LexborNode) -> list[str] | None:
-        """A data table as ``| a | b |`` rows; None for a layout table, which is rendered as blocks."""
-        st = self.stats.get(table.mem_id)
-        if st is None or st.tables > 1:  # holds another table: page layout
-            return None
-        if (table.attributes.get("role") or "").lower() in ("presentation", "none"):
-            return None
-        rows: list[list[tuple[str, int, int]]] = []
-        for tr in _own_rows(table):
-            cells = []
-            for td in _children(tr):
-                if td.tag not in ("td", "th"):
-                    continue
-                text = self._cell_text(td)
-                if len(text) > _LONG_CELL:
-                    return None  # a cell holding whole paragraphs: layout, not data
-                cells.append((text, _span(td, "rowspan"), _span(td, "colspan")))
-            rows.append(cells)
-        grid = _expand(rows)
-        if max((len(r) for r in grid), default=0) < 2:
-            return None  # a one-column table is a stack of boxes
-        out = ["| " + " | ".join(row) + " |" for row in grid if any(row)]
-        for caption in _children(table):
-            if caption.tag == "caption" and (text := _collapse(caption.text(deep=True))):
-                out.insert(0, text)
-        return out
-
-    def _cell_text(self, td: LexborNode) -> str:
-        """A cell's lines joined into one: CJK lines join without a space, as a reader reads them."""
-        text = ""
-        for line in self.render(td):
-            text = _join(text, line)
-        return text.replace("|", "｜")
-
-
-def _own_rows(table: LexborNode) -> Iterator[LexborNode]:
-    for child in table.iter():
-        if child.tag == "tr":
-            yield child
-        elif child.tag in ("thead", "tbody", "tfoot"):
-            yield from (tr for tr in child.iter() if tr.tag == "tr")
-
-
-def _span(td: LexborNode, name: str) -> int:
-    value = td.attributes.get(name) or ""
-    m = re.match(r"\s*(\d+)", value)
-    return max(1, min(int(m.group(1)), _MAX_SPAN)) if m else 1
-
-
-def _expand(rows: list[list[tuple[str, int, int]]]) -> list[list[str]]:
-    """Lay the cells on a grid, repeating a spanning cell's text into every slot it covers."""
-    grid: list[list[str | None]] = [[] for _ in rows]
-    for r, cells in enumerate(rows):
-        col = 0
-        for text, rowspan, colspan in cells:
-            row = grid[r]
-            while col < len(row) and row[col] is not None:
-                col += 1
-            for dr in range(min(rowspan, len(rows) - r)):
-                target = grid[r + dr]
-                if len(target) < col + colspan:
-                    target.extend([None] * (col + colspan - len(target)))
-                for dc in range(colspan):
-                    target[col + dc] = text
-            col += colspan
-    return [[cell or "" for cell in row] for row in grid]
-
-
-def _is_wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
-
-
-def _collapse(text: str) -> str:
-    """HTML whitespace rule: any run of whitespace is one space."""
-    return _WS.sub(" ", text).strip()
-
-
-def _unwrap(text: str) -> str:
-    """A line break inside a run of text next to a CJK character is a source wrap: it reads as nothing.
-
-    Only inside one text node: whitespace between two elements (menu links) stays a space.
-    """
-    if "\n" not in text or not text.strip():
-        return text
-
-    def repl(m: re.Match[str]) -> str:
-        s, i, j = m.string, m.start(), m.end()
-        if i > 0 and j < len(s) and (_is_wide(s[i - 1]) or _is_wide(s[j])):
-            return ""
-        return " "
-
-    return _WRAP.sub(repl, text)
-
-
-def _join(left: str, right: str) -> str:
-    if not left:
-        return right
-    if not right:
-        return left
-    return left + right if _is_wide(left[-1]) or _is_wide(right[0]) else f"{left} {right}"
-
-
 # =========================================================================== page chrome
 
 
@@ -595,10 +109,15 @@ def strip_chrome(text: str) -> str:
     kept as it is: it carries the title and publish date.
     """
     lines = text.split("\n")
+    return _squeeze_blank_lines([lines[i].strip() for i in chrome_kept_lines(lines)])
+
+
+def chrome_kept_lines(lines: list[str]) -> list[int]:
+    """The numbers of the lines ``strip_chrome`` keeps (a PDF's lines come stripped and never blank)."""
     start = _crawler_header_end(lines)
     verdicts = [_line_verdict(line.strip()) if i >= start else _KEEP for i, line in enumerate(lines)]
     _mark_runs(lines, verdicts, start)
-    kept: list[str] = []
+    kept: list[int] = []
     after_stub = False
     for i, line in enumerate(lines):
         verdict = verdicts[i]
@@ -610,8 +129,8 @@ def strip_chrome(text: str) -> str:
             continue
         after_stub = False
         if verdict in (_KEEP, _WEAK):
-            kept.append(stripped)
-    return _squeeze_blank_lines(kept)
+            kept.append(i)
+    return kept
 
 
 def _squeeze_blank_lines(lines: list[str]) -> str:

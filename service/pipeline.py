@@ -7,10 +7,10 @@ from typing import Protocol
 from service.anchors import Findings, Found, gb_tables, legacy_table, meta, prose
 from service.checks import keys_in_failed, run_checks
 from service.confidence import BASE_CONFIDENCE as CONFIDENCE
-from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, needs_review
+from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, OCR_CAP, needs_review
 from service.ingest import Document
 from service.reconcile import merge
-from service.schema import Check, FieldValue, Provenance, ReportInfo, Result
+from service.schema import Check, Evidence, FieldValue, Provenance, ReportInfo, Result, Unresolved
 
 EXTRACTOR_VERSION = "nianbao-rules/0.1"
 
@@ -59,6 +59,7 @@ def build_result(
     checks = conflicts + run_checks({k: f.value for k, f in fields.items()}, template, findings.waived)
     mark_failed_checks(fields, checks, anchor_failures)
     confirm_model_values(fields, checks)
+    place_evidence(document, fields, findings.unresolved)
     return Result(
         report=ReportInfo(
             id=document.id,
@@ -71,10 +72,30 @@ def build_result(
         fields=fields,
         checks=checks,
         unresolved=findings.unresolved,
-        warnings=findings.warnings,
+        warnings=list(document.warnings) + findings.warnings,
         provenance=provenance,
         text=document.text if include_text else None,
     )
+
+
+def place_evidence(document: Document, fields: dict[str, FieldValue], unresolved: list[Unresolved]) -> None:
+    """For a PDF, give every evidence span (values, candidates, unresolved cells) its page and box; a
+    value quoted from a page read by OCR goes to review."""
+    if document.layout is None:
+        return
+    spans: list[Evidence] = [item.evidence for item in unresolved]
+    for field in fields.values():
+        spans.extend(e for e in [field.evidence, *(c.evidence for c in field.candidates or [])] if e is not None)
+    for evidence in spans:
+        place = document.layout.locate(evidence.start, evidence.end)
+        if place is not None:
+            evidence.page, evidence.bbox = place
+    ocr_pages = set(document.info.get("ocr_pages", ()))
+    for field in fields.values():
+        if field.evidence is not None and field.evidence.page in ocr_pages:
+            field.review = True
+            field.confidence = min(field.confidence, OCR_CAP)
+            field.reason = field.reason or f"read by OCR from page {field.evidence.page}: compare with the page image"
 
 
 def mark_failed_checks(
@@ -140,13 +161,18 @@ def confirm_model_values(fields: dict[str, FieldValue], checks: list[Check]) -> 
 
 def extract(document: Document, llm: Assistant | None = None, *, include_text: bool = False) -> Result:
     template, findings = find_candidates(document)
-    provenance = Provenance(extractor=EXTRACTOR_VERSION)
+    read = document.info or None
+    provenance = Provenance(extractor=EXTRACTOR_VERSION, input=read)
     draft = build_result(document, template, findings.found, findings, provenance, include_text=include_text)
     if llm is None:
         return draft
     proposals, info = llm.propose(document, draft)
     provenance = Provenance(
-        extractor=EXTRACTOR_VERSION, model=info.get("model"), prompt_version=info.get("prompt_version"), llm=info
+        extractor=EXTRACTOR_VERSION,
+        model=info.get("model"),
+        prompt_version=info.get("prompt_version"),
+        llm=info,
+        input=read,
     )
     anchor_failures = {check.id for check in draft.checks if check.status == "fail"}
     return build_result(

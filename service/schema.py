@@ -24,11 +24,17 @@ FieldKind = Literal["int", "signed", "wan", "str", "date"]
 
 
 class Evidence(BaseModel):
-    """A span of the document text; ``quote`` is exactly ``text[start:end]``."""
+    """A span of the document text; ``quote`` is exactly ``text[start:end]``.
+
+    For a PDF also where the quote stands: ``page`` (1-based) and ``bbox`` ``[x0, y0, x1, y1]`` in PDF
+    points from the page's top-left corner (y downwards). Absent for other inputs.
+    """
 
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     quote: str
+    page: int | None = Field(default=None, ge=1)
+    bbox: tuple[float, float, float, float] | None = None
 
 
 class Candidate(BaseModel):
@@ -388,6 +394,7 @@ class Provenance(BaseModel):
     model: str | None = None
     prompt_version: str | None = None
     llm: dict[str, Any] | None = Field(default=None, description="calls, tokens, cache hits, errors")
+    input: dict[str, Any] | None = Field(default=None, description="how a PDF was read: pages, pages read")
 
 
 class Result(BaseModel):

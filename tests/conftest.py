@@ -64,3 +64,16 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'db' / 'nianbao.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_ocr_outside_ocr_tests() -> Iterator[None]:
+    """With the ocr extra installed, a scanned PDF would be OCR'd (seconds) in every bad-input test; the
+    quick tests check the no-text-layer answer, tests/test_converters_ocr.py switches OCR back on."""
+    previous = os.environ.get("NIANBAO_OCR")
+    os.environ["NIANBAO_OCR"] = "off"
+    yield
+    if previous is None:
+        os.environ.pop("NIANBAO_OCR", None)
+    else:
+        os.environ["NIANBAO_OCR"] = previous

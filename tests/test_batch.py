@@ -39,7 +39,7 @@ def make_dir(tmp_path: Path) -> Path:
     shutil.copy(CORPUS / "shuyang-county-2025.md", reports)
     (reports / "empty.txt").write_bytes(b"")
     (reports / "picture.htm").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
-    (reports / "notes.pdf").write_bytes(b"%PDF-1.4 not a report type we read")
+    (reports / "notes.pdf").write_bytes(b"%PDF-1.4 a PDF header and nothing after it")
     (reports / "subdir").mkdir()
     return reports
 
@@ -49,23 +49,25 @@ def test_batch_writes_one_line_per_report_and_survives_bad_files(tmp_path: Path)
     out = tmp_path / "out" / "results.jsonl"
     con, buffer = console()
     failures = run_batch(reports, out, None, con)
-    assert failures == 2
+    assert failures == 3
     records = {r["file"]: r for r in lines(out)}
     assert set(records) == {
         "empty.txt",
         "erdao-district-2017.txt",
+        "notes.pdf",
         "picture.htm",
         "pingtan-2022-page.html",
         "shuyang-county-2025.md",
     }
     assert records["empty.txt"]["error"].startswith("empty:")
     assert records["picture.htm"]["error"].startswith("binary:")
+    assert records["notes.pdf"]["error"].startswith("corrupt_pdf:")
     good = records["pingtan-2022-page.html"]
     assert good["report"] == "pingtan-2022-page" and len(good["sha256"]) == 64
     result = Result.model_validate(good["result"])
     assert result.report.id == "pingtan-2022-page" and result.template == "gb2021"
     assert Result.model_validate(records["erdao-district-2017.txt"]["result"]).template == "legacy"
-    assert "3 extracted, 0 already in" in buffer.getvalue() and "2 failed" in buffer.getvalue()
+    assert "3 extracted, 0 already in" in buffer.getvalue() and "3 failed" in buffer.getvalue()
     assert "tokens" not in buffer.getvalue()  # no model, no model line
 
 
@@ -75,18 +77,18 @@ def test_batch_resumes_and_retries_only_failures(tmp_path: Path) -> None:
     run_batch(reports, out, None, console()[0])
     first = out.read_text(encoding="utf-8")
 
-    # a second run redoes nothing that succeeded; the two bad files are retried (and fail again)
+    # a second run redoes nothing that succeeded; the three bad files are retried (and fail again)
     con, buffer = console()
-    assert run_batch(reports, out, None, con) == 2
+    assert run_batch(reports, out, None, con) == 3
     assert "0 extracted, 3 already in" in buffer.getvalue()
-    assert len(lines(out)) == 5  # the old error lines were replaced, not repeated
+    assert len(lines(out)) == 6  # the old error lines were replaced, not repeated
 
     # fix a bad file, and simulate a run killed while writing its last line
     (reports / "empty.txt").write_bytes((SEEDS / "daoli-district-2018.txt").read_bytes())
     with out.open("a", encoding="utf-8") as fh:
         fh.write('{"report": "torn", "file": "torn.txt", "sha2')
     con, buffer = console()
-    assert run_batch(reports, out, None, con) == 1
+    assert run_batch(reports, out, None, con) == 2
     records = {r["file"]: r for r in lines(out)}
     assert "result" in records["empty.txt"] and "torn.txt" not in records
     assert "1 extracted, 3 already in" in buffer.getvalue()

@@ -256,3 +256,23 @@ def test_worker_drains_the_queue_of_a_data_directory(tmp_path: Path) -> None:
     store = Store(database_url(None, tmp_path))
     assert store.reports.report(report)["status"] == "done"
     store.close()
+
+
+PDF_DIR = Path(__file__).resolve().parent / "data" / "pdf"
+
+
+def test_extract_a_pdf_gives_evidence_with_page_and_box() -> None:
+    result = runner.invoke(app, ["extract", str(PDF_DIR / "hongze-district-2023.pdf"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["provenance"]["input"] == {"format": "pdf", "pages": 5, "pages_read": 5}
+    evidence = data["fields"]["meta.year"]["evidence"]
+    assert evidence["page"] == 1 and len(evidence["bbox"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "words"), [("made-scanned.pdf", ("no text layer", "OCR")), ("made-encrypted.pdf", ("encrypted",))]
+)
+def test_extract_a_bad_pdf_is_a_clean_error(name: str, words: tuple[str, ...]) -> None:
+    assert_clean_error(runner.invoke(app, ["extract", str(PDF_DIR / name)]), *words)
+    assert_clean_error(runner.invoke(app, ["check", str(PDF_DIR / name)]), *words)

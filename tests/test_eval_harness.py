@@ -254,3 +254,21 @@ def test_llm_without_a_client_is_a_clear_error(dirs, monkeypatch):
     code, output = run(args(dirs, "--llm"), echo)
     assert code == 2
     assert "--llm needs service.llm.client.from_env" in output
+
+
+def test_a_pdf_report_source_is_found_and_read(tmp_path: Path):
+    """A gold file may name a .pdf source: the harness reads it with the PDF converter (real extractor)."""
+    from service.pipeline import extract
+
+    pdf = Path(__file__).resolve().parent / "data" / "pdf" / "hongze-district-2023.pdf"
+    gold_dir, report_dir, out_dir = tmp_path / "gold", tmp_path / "reports", tmp_path / "out"
+    gold_dir.mkdir()
+    report_dir.mkdir()
+    (report_dir / "hongze-2023.pdf").write_bytes(pdf.read_bytes())
+    fields = {"meta.year": 2023, "active.licensing.decisions": 550, "active.penalty.decisions": 4119}  # read off page 2
+    gold = {"report": "hongze-2023", "source": "hongze-2023.pdf", "fields": fields}
+    (gold_dir / "hongze-2023.json").write_text(json.dumps(gold), encoding="utf-8")
+    code, _ = run(args((gold_dir, report_dir, out_dir)), extract)
+    assert code == 0
+    result = summary(out_dir)
+    assert result["reports"] == 1 and result["gold"] == 3 and result["recall"] == 1.0

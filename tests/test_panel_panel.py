@@ -63,9 +63,9 @@ def test_bad_batch_lines_are_clear_errors(tmp_path: Path, content: str, message:
 def test_missing_and_unsupported_paths_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="no such file"):
         read_paths([tmp_path / "nope.txt"])
-    (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    (tmp_path / "x.docx").write_bytes(b"PK")
     with pytest.raises(SourceError, match="not a report"):
-        read_paths([tmp_path / "x.pdf"])
+        read_paths([tmp_path / "x.docx"])
 
 
 def test_the_pingtan_reports_make_one_issuer_over_consecutive_years(shared_dir: Path) -> None:

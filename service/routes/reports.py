@@ -26,7 +26,15 @@ from service.storage import Store, StoreError, Submission
 
 router = APIRouter()
 
-INGEST_STATUS = {"empty": 400, "binary": 415, "too_large": 413, "unreadable": 422}
+INGEST_STATUS = {
+    "empty": 400,
+    "binary": 415,
+    "too_large": 413,
+    "unreadable": 422,
+    "encrypted": 422,
+    "corrupt_pdf": 422,
+    "no_text_layer": 422,
+}
 
 
 class SubmitText(BaseModel):
