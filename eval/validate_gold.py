@@ -20,7 +20,7 @@ from rich.markup import escape
 from service.schema import FIELD_TYPES, coerce_value
 
 TEMPLATES = ("gb2021", "gb2019", "legacy")
-TOP_LEVEL = {"report", "source", "fields", "notes"}
+TOP_LEVEL = {"report", "source", "same_as", "fields", "notes"}
 
 # Keys FIELDS.md gives to one template only (its tables); prose keys are shared by all templates.
 GB2021_ONLY = (
@@ -159,6 +159,10 @@ def validate_file(path: Path, identity_violations: Any = None) -> list[Problem]:
         elif Path(source).stem != path.stem:
             warn("source", f"{source!r} does not look like the file of report {path.stem!r}")
 
+    same_as = data.get("same_as")
+    if "same_as" in data and (not isinstance(same_as, str) or same_as == path.stem):
+        error("same_as", f"must name another report this file is a second form of, got {same_as!r}")
+
     fields = data.get("fields")
     if "fields" in data and not isinstance(fields, dict):
         error("fields", "must be an object of key → value")
@@ -244,7 +248,39 @@ def validate_dir(directory: Path, console: Console) -> tuple[list[Problem], int]
         )
     files = sorted(directory.glob("*.json"))
     problems = [p for path in files for p in validate_file(path, identity_violations)]
-    return problems, len(files)
+    return problems + second_form_problems(files), len(files)
+
+
+def second_form_problems(files: list[Path]) -> list[Problem]:
+    """``same_as`` must name a gold file with the same fields; identical fields without it are flagged,
+    since the harness then scores the later file as a format check (eval/runs.py)."""
+    loaded: dict[str, dict[str, Any]] = {}
+    for path in files:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue  # validate_file has reported it
+        if isinstance(data, dict) and isinstance(data.get("fields"), dict):
+            loaded[path.stem] = data
+    problems = []
+    for stem, data in loaded.items():
+        target = data.get("same_as")
+        if not isinstance(target, str) or target == stem:
+            continue
+        if target not in loaded:
+            problems.append(Problem("error", f"{stem}.json", "same_as", f"no gold file {target}.json"))
+        elif loaded[target]["fields"] != data["fields"]:
+            problems.append(
+                Problem("warning", f"{stem}.json", "same_as", f"fields differ from {target}.json's (same report?)")
+            )
+    seen: dict[str, str] = {}
+    for stem, data in loaded.items():
+        fingerprint = json.dumps(data["fields"], sort_keys=True, ensure_ascii=False)
+        first = seen.setdefault(fingerprint, stem)
+        declared = {data.get("same_as"), loaded[first].get("same_as")}
+        if first != stem and stem not in declared and first not in declared:
+            problems.append(Problem("warning", f"{stem}.json", None, f"same fields as {first}.json without 'same_as'"))
+    return problems
 
 
 def _usage_error(console: Console, message: str) -> int:
