@@ -19,11 +19,13 @@ from service.anchors import Findings, Found, in_pipe_row
 from service.checks import T4_BLOCKS, T4_CELLS, run_checks, t3_rows
 from service.ingest import Document
 from service.schema import APPLICANT_COLUMNS, Evidence, Unresolved
+from service.templates.national import TABLE_THREE_START
+from service.templates.registry import national, table_three_row_words
 
 MAX_PARSES = 64
 BLANK = ""
 
-T3_START = re.compile(r"本年新收政府信息公开申请数量")
+T3_START = re.compile(re.escape(TABLE_THREE_START))
 T3_LAST_ROW = re.compile(r"结转下年度继续办理")
 T4_HEADING = re.compile(r"行政\S{0,2}复议")
 T4_END = re.compile(r"[五六七]\s*[、.．]\s*(?:存在的|政府信息公开工作存在|其他需要报告)|存在的主要问题")
@@ -228,34 +230,7 @@ def find_table_three(document: Document, template: str) -> Findings:
 
 
 # Words that name each table-三 row, for reading a table whose rows cannot all be found in order.
-T3_ROW_WORDS: dict[str, str] = {
-    "received": r"本年新收",
-    "carried_over": r"上年结转",
-    "granted": r"予以公开",
-    "partial": r"部分公开",
-    "refused_reason.state_secret": r"国家秘密",
-    "refused_reason.prohibited_by_law": r"禁止公开",
-    "refused_reason.security_stability": r"三安全一稳定",
-    "refused_reason.third_party_rights": r"第三方合法权益",
-    "refused_reason.internal_affairs": r"内部事务",
-    "refused_reason.process_info": r"过程性信息",
-    "refused_reason.enforcement_files": r"行政执法案卷",
-    "refused_reason.query_matters": r"行政查询事项",
-    "not_held": r"不掌握",
-    "needs_creation": r"另行制作",
-    "unclear": r"仍不明确",
-    "not_processed.complaint": r"信访举报投诉",
-    "not_processed.duplicate": r"重复申请",
-    "not_processed.publication": r"公开出版物",
-    "not_processed.excessive": r"大量反复申请",
-    "not_processed.confirmation": r"重新出具",
-    "other_handling.total": r"其他处理",
-    "other_handling.no_correction": r"逾期不补正",
-    "other_handling.unpaid": r"缴纳费用",
-    "other_handling.other": r"\d?\s*[.．、]\s*其他(?!法律)",
-    "processed_total": r"总计",
-    "carried_forward": r"结转下年度",
-}
+T3_ROW_WORDS: dict[str, str] = table_three_row_words()
 
 
 def _rows_by_label(document: Document, start: int, end: int, template: str) -> Findings:
@@ -388,26 +363,7 @@ def find_table_four(document: Document, template: str) -> Findings:
 
 # --------------------------------------------------------------------------- table 二
 
-T2_ROWS = {
-    "gb2021": [
-        ("规章", "active.rules", ("issued", "repealed", "in_force")),
-        ("规范性文件", "active.normative", ("issued", "repealed", "in_force")),
-        ("行政许可", "active.licensing", ("decisions",)),
-        ("行政处罚", "active.penalty", ("decisions",)),
-        ("行政强制", "active.coercion", ("decisions",)),
-        ("行政事业性收费", "active.fees", ("amount",)),
-    ],
-    "gb2019": [
-        ("规章", "active.rules", ("new_made", "new_published", "total_published")),
-        ("规范性文件", "active.normative", ("new_made", "new_published", "total_published")),
-        ("行政许可", "active.licensing", ("prev_items", "change", "decisions")),
-        ("其他对外管理服务事项", "active.other_services", ("prev_items", "change", "decisions")),
-        ("行政处罚", "active.penalty", ("prev_items", "change", "decisions")),
-        ("行政强制", "active.coercion", ("prev_items", "change", "decisions")),
-        ("行政事业性收费", "active.fees", ("prev_items", "change")),
-        ("政府集中采购", "active.procurement", ("items", "amount")),
-    ],
-}
+T2_ROWS = {spec.name: [row.as_tuple() for row in spec.table_two] for spec in national()}
 T2_START = re.compile(r"第二十条\s*第\s*[（(]\s*一\s*[）)]\s*项")
 T2_BOUNDARY = re.compile(
     r"第二十条|信息内容|行政规范性文件|规范性文件|规章|行政许可|其他对外管理服务事项|行政处罚"
