@@ -50,4 +50,5 @@ GB2019 = TemplateSpec(
     table_four_blocks=TABLE_FOUR_BLOCKS,
     table_four_cells=TABLE_FOUR_CELLS,
     prose_keys=NATIONAL_PROSE_KEYS,
+    years=(2019, 2020),
 )

@@ -49,5 +49,6 @@ GB2021 = TemplateSpec(
     table_four_blocks=TABLE_FOUR_BLOCKS,
     table_four_cells=TABLE_FOUR_CELLS,
     prose_keys=(*NATIONAL_PROSE_KEYS, "fees.notices", "fees.notices_amount"),  # section 六 states the notices
-    other_keys=("requests.other_handling.total",),  # the （六） heading row, printed with its total by some
+    other_keys=("requests.other_handling.total",),
+    years=(2021, 9999),  # the （六） heading row, printed with its total by some
 )

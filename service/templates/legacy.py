@@ -152,4 +152,5 @@ LEGACY = TemplateSpec(
     markers=(STATISTICS_TABLE_MARKER,),
     statistics_table=LEGACY_TABLE_LABELS,
     prose_keys=LEGACY_PROSE_KEYS,
+    years=(2008, 2018),
 )

@@ -44,6 +44,7 @@ class TemplateSpec:
     statistics_table: tuple[tuple[str, str], ...] = ()  # legacy 统计表: (row-label regex, key)
     prose_keys: tuple[str, ...] = ()  # keys the report states outside its tables (the model's prose job)
     other_keys: tuple[str, ...] = ()  # keys some reports of this template print that no list above holds
+    years: tuple[int, int] = (2008, 9999)  # report years the template is normally used for (gold validator)
 
     @property
     def is_national(self) -> bool:
