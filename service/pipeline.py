@@ -29,7 +29,7 @@ def find_candidates(document: Document) -> tuple[str | None, Findings]:
     template = meta.template_of(findings)
     stated = prose.find(document, template)
     if template in ("gb2019", "gb2021"):
-        findings.extend(gb_tables.find(document, template))
+        findings.extend(gb_tables.find(document, template, stated_in_prose(stated)))
     else:
         findings.extend(legacy_table.find(document, stated_in_prose(stated)))
     findings.extend(stated)
@@ -37,7 +37,8 @@ def find_candidates(document: Document) -> tuple[str | None, Findings]:
 
 
 def stated_in_prose(findings: Findings) -> dict[str, set]:
-    """key → the values the prose states for it (used to settle glued table runs)."""
+    """key → the values the prose states for it: the one way glued table runs (legacy 本年度/历年累计, table
+    二) are settled by the report's own words."""
     stated: dict[str, set] = {}
     for found in findings.found:
         if found.how == "label-exact":

@@ -370,18 +370,10 @@ T2_BOUNDARY = re.compile(
     r"|行政强制|行政事业性收费|政府集中采购|[一二三四]\s*、"
 )
 T2_VALUE = re.compile(r"[-－]?\d+(?:\.\d+)?\s*(?:万元|元)?")
-# words a report uses in prose for a table-二 column, to settle a glued run
-T2_PROSE_WORDS = {
-    "issued": "制发",
-    "repealed": "废止",
-    "in_force": "现行有效",
-    "new_made": "制作",
-    "new_published": "新公开",
-    "total_published": "公开总",
-}
 
 
-def find_table_two(document: Document, template: str) -> Findings:
+def find_table_two(document: Document, template: str, stated: dict[str, set] | None = None) -> Findings:
+    """``stated``: key → values the prose states, which may settle a row printed as one run of digits."""
     text, findings = document.text, Findings()
     start_match = T2_START.search(text)
     t3 = T3_START.search(text)
@@ -397,7 +389,7 @@ def find_table_two(document: Document, template: str) -> Findings:
         stop = boundary.start() if boundary else end
         values = list(T2_VALUE.finditer(text, label_end, stop))
         keys = [f"{prefix}.{column}" for column in columns]
-        _emit_t2_row(document, findings, label_at, keys, values)
+        _emit_t2_row(document, findings, label_at, keys, values, stated or {})
     return findings
 
 
@@ -408,7 +400,12 @@ def _t2_label(text: str, label: str, start: int, end: int) -> re.Match[str] | No
 
 
 def _emit_t2_row(
-    document: Document, findings: Findings, label_at: int, keys: list[str], values: list[re.Match[str]]
+    document: Document,
+    findings: Findings,
+    label_at: int,
+    keys: list[str],
+    values: list[re.Match[str]],
+    stated: dict[str, set],
 ) -> None:
     text = document.text
     tokens = _merged_cells_once([m for m in values if m.group().strip()], text, label_at, len(keys))
@@ -436,7 +433,7 @@ def _emit_t2_row(
         return
     run = " ".join(runs)
     candidates = list(islice(_t2_splits(keys, runs), 200))
-    settled = _settle_by_prose(text, keys, candidates)
+    settled = _settle_by_prose(stated, keys, candidates)
     if len(candidates) == 1 or settled is not None:
         chosen = candidates[0] if len(candidates) == 1 else settled
         note = None if len(candidates) == 1 else "glued run settled by the report's prose"
@@ -538,31 +535,21 @@ def _run_splits(keys: list[str], run: str) -> Iterator[tuple[int | float, ...]]:
         yield tuple(values)
 
 
-def _settle_by_prose(text: str, keys: list[str], candidates: list[tuple]) -> tuple | None:
-    """The one split whose cells the prose confirms (e.g. 现行有效…698件 for in_force)."""
-    confirmed: dict[str, set] = {}
-    for key in keys:
-        word = T2_PROSE_WORDS.get(key.rsplit(".", 1)[1])
-        if not word:
-            continue
-        pattern = re.compile(re.escape(word) + r"[^。；;\d]{0,14}?(\d+)\s*[件条个]")
-        confirmed[key] = {int(m.group(1)) for m in pattern.finditer(text)}
-    if not any(confirmed.values()):
+def _settle_by_prose(stated: dict[str, set], keys: list[str], candidates: list[tuple]) -> tuple | None:
+    """The one split whose cells the prose confirms (现行有效行政规范性文件698件 for in_force): every cell the
+    prose states agrees, and at least one is stated."""
+    confirmed = {key: stated[key] for key in keys if stated.get(key)}
+    if not confirmed:
         return None
-    matching = [
-        c
-        for c in candidates
-        if all(not confirmed.get(k) or v in confirmed[k] for k, v in zip(keys, c, strict=True))
-        and any(confirmed.get(k) and v in confirmed[k] for k, v in zip(keys, c, strict=True))
-    ]
+    matching = [c for c in candidates if all(v in confirmed[k] for k, v in zip(keys, c, strict=True) if k in confirmed)]
     return matching[0] if len(matching) == 1 else None
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def find(document: Document, template: str) -> Findings:
-    findings = find_table_two(document, template)
+def find(document: Document, template: str, stated: dict[str, set] | None = None) -> Findings:
+    findings = find_table_two(document, template, stated)
     findings.extend(find_table_three(document, template))
     findings.extend(find_table_four(document, template))
     return findings
