@@ -354,6 +354,44 @@ def coerce_value(key: str, value: Any) -> Any:
     return value
 
 
+WAN_TOLERANCE = 0.005  # GOLD.md: 万元 values within 0.005 of each other are the same value
+_FLOAT_NOISE = 1e-9  # 1.0 and 1.005 are 0.005 apart, even when the float subtraction says 0.00500000001
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _squash(value: str) -> str:
+    return "".join(value.split())  # str.split() splits on every Unicode space, 　 included
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def values_equal(key: str, a: Any, b: Any) -> bool:
+    """The one rule for "the same value", used by reconcile (do finders agree?), the review store and the
+    eval (is it correct?): integers exactly, 万元 within 0.005 inclusive, strings without whitespace,
+    dates as dates; a key outside the catalogue by plain equality."""
+    kind = FIELD_TYPES.get(key)
+    if kind in ("int", "signed"):
+        return _is_number(a) and _is_number(b) and a == b
+    if kind == "wan":
+        return _is_number(a) and _is_number(b) and abs(a - b) <= WAN_TOLERANCE + _FLOAT_NOISE
+    if kind == "str":
+        return isinstance(a, str) and isinstance(b, str) and _squash(a) == _squash(b)
+    if kind == "date":
+        left, right = _as_date(a), _as_date(b)
+        return left is not None and left == right
+    return bool(a == b)
+
+
 # --------------------------------------------------------------------------- checks and result
 
 
