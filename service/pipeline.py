@@ -99,6 +99,7 @@ def mark_failed_checks(
                 field.found_confidence = field.confidence
             field.review = True
             field.confidence = min(field.confidence, FAILED_CHECK_CAP)
+            field.held_by = field.held_by or check.id
             if not field.reason:
                 field.reason = f"{check.id} failed: {check.message}"
 
@@ -108,11 +109,10 @@ def release_fixed_checks(fields: dict[str, FieldValue], checks: list[Check]) -> 
     confidence of how they were found back (and leave review if that is high enough)."""
     still_failing = keys_in_failed(checks)
     for key, field in fields.items():
-        sent_by_a_check = " failed:" in (field.reason or "")
-        if field.found_confidence is None or key in still_failing or field.candidates or not sent_by_a_check:
+        held_by = field.held_by
+        if field.found_confidence is None or key in still_failing or field.candidates or held_by is None:
             continue
-        held_by = (field.reason or "").split(" failed:", 1)[0]
-        field.confidence, field.found_confidence = field.found_confidence, None
+        field.confidence, field.found_confidence, field.held_by = field.found_confidence, None, None
         field.review = needs_review(field.confidence)
         field.reason = (
             f"{held_by} holds after review; confidence {field.confidence:g} from how it was found"

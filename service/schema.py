@@ -54,6 +54,10 @@ class FieldValue(BaseModel):
     derived_from: list[str] | None = None
     candidates: list[Candidate] | None = None
     reason: str | None = Field(default=None, description="why the value is in review (or what confirmed it)")
+    held_by: str | None = Field(
+        default=None,
+        description="the identity whose failure sent the value to review (cleared when it holds again)",
+    )
     found_confidence: float | None = Field(
         default=None,
         ge=0.0,

@@ -261,3 +261,25 @@ def test_a_verbatim_model_value_that_completes_an_identity_is_confirmed() -> Non
     assert (confirmed.review, confirmed.source, confirmed.reason) == (False, "llm", "confirmed by L-staff")
     # a quote found only approximately is never confirmed, whatever the arithmetic says
     assert extract(document, FakeAssistant([fuzzy])).fields["capacity.staff_part_time"].review
+
+
+def test_the_check_that_sent_a_field_to_review_is_data_not_reason_text() -> None:
+    from service.pipeline import mark_failed_checks, release_fixed_checks
+    from service.schema import Check, Evidence, FieldValue
+
+    def field(value: int) -> FieldValue:
+        return FieldValue(
+            value=value, confidence=0.93, review=False, source="table", evidence=Evidence(start=0, end=1, quote="x")
+        )
+
+    keys = ["review.total", "review.upheld", "review.corrected", "review.other"]
+    fields = {key: field(v) for key, v in zip(keys, (5, 2, 1, 1), strict=True)}
+    failed = Check(id="L-review[review]", status="fail", keys=keys, message="5 ≠ 4")
+    mark_failed_checks(fields, [failed])
+    assert all(f.review and f.held_by == "L-review[review]" for f in fields.values())
+    fields["review.other"].reason = "a person's note"  # the reason text is free to change
+    fields["review.total"].held_by = None  # …and without the data nothing is released
+    release_fixed_checks(fields, [Check(id="L-review[review]", status="pass", keys=keys)])
+    assert not fields["review.other"].review and fields["review.other"].held_by is None
+    assert fields["review.other"].confidence == 0.93
+    assert fields["review.total"].review
