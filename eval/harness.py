@@ -21,7 +21,7 @@ from eval import report
 from eval.gate import LIMITS, gate_failures
 from eval.runs import Gold, ReportRun, Run, second_forms
 from eval.score import predictions_from_result, score_report
-from service.schema import Result
+from service.schema import LlmProvenance, Result
 
 Extractor = Callable[[Any], Result]
 Reader = Callable[[Path], Any]
@@ -133,7 +133,7 @@ def run_one(gold: Gold, report_dirs: Sequence[Path], extractor: Extractor, reade
     template = gold.template or (predicted_template if isinstance(predicted_template, str) else None)
     outcomes = score_report(gold.report, gold.fields, predicted, template)
     llm = getattr(getattr(result, "provenance", None), "llm", None)
-    usage = {k: llm.get(k) for k in LLM_USAGE_KEYS if k in llm} if isinstance(llm, dict) else None
+    usage = llm.model_dump(include=set(LLM_USAGE_KEYS)) if isinstance(llm, LlmProvenance) else None
     return ReportRun(gold.report, template or "unknown", path.name, outcomes, ms, llm=usage)
 
 

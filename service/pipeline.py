@@ -10,7 +10,7 @@ from service.confidence import BASE_CONFIDENCE as CONFIDENCE
 from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, needs_review
 from service.ingest import Document
 from service.reconcile import merge
-from service.schema import Check, FieldValue, Provenance, ReportInfo, Result
+from service.schema import Check, FieldValue, LlmProvenance, Provenance, ReportInfo, Result
 
 EXTRACTOR_VERSION = "nianbao-rules/0.1"
 
@@ -18,7 +18,7 @@ EXTRACTOR_VERSION = "nianbao-rules/0.1"
 class Assistant(Protocol):
     """The model step (service.llm): proposes values for what the anchors left empty or in review."""
 
-    def propose(self, document: Document, draft: Result) -> tuple[list[Found], dict]:
+    def propose(self, document: Document, draft: Result) -> tuple[list[Found], LlmProvenance]:
         """Grounded model candidates, plus provenance info (model, prompt_version, usage, errors)."""
         ...
 
@@ -146,9 +146,7 @@ def extract(document: Document, llm: Assistant | None = None, *, include_text: b
     if llm is None:
         return draft
     proposals, info = llm.propose(document, draft)
-    provenance = Provenance(
-        extractor=EXTRACTOR_VERSION, model=info.get("model"), prompt_version=info.get("prompt_version"), llm=info
-    )
+    provenance = Provenance(extractor=EXTRACTOR_VERSION, model=info.model, prompt_version=info.prompt_version, llm=info)
     anchor_failures = {check.id for check in draft.checks if check.status == "fail"}
     return build_result(
         document,

@@ -11,7 +11,7 @@ import datetime as dt
 import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 SCHEMA_VERSION = "nianbao.result/1"
 
@@ -424,12 +424,40 @@ class ReportInfo(BaseModel):
     encoding: str | None = None
 
 
+class LlmProvenance(BaseModel):
+    """What the model step did for one report: which model, what was asked, what it cost, what was kept."""
+
+    model: str | None = None
+    mode: str | None = None  # instructor mode: tools | json | json_schema | md_json
+    base_url: str | None = None
+    prompt_version: str | None = None  # e.g. "prose.v1+rules.v1", several joined by commas
+    calls: int = 0  # HTTP requests made (retries included)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    errors: list[str] = Field(default_factory=list)
+    asked: dict[str, list[str]] = Field(default_factory=dict)  # job → keys asked
+    keys_not_in_text: int = 0  # keys in scope with no window in the text (never asked)
+    window_chars: int = 0
+    window_tokens_estimate: int = 0
+    whole_report_tokens_estimate: int = 0  # what the same calls would cost with the whole report
+    text_tokens_estimate: int = 0
+    accepted: int = 0  # answers that passed grounding
+    rejected: list[dict[str, Any]] = Field(default_factory=list)  # answers dropped, with the reason (capped)
+    elapsed_seconds: float = 0.0
+
+
 class Provenance(BaseModel):
     extractor: str
     schema_version: str = SCHEMA_VERSION
     model: str | None = None
     prompt_version: str | None = None
-    llm: dict[str, Any] | None = Field(default=None, description="calls, tokens, cache hits, errors")
+    llm: LlmProvenance | None = Field(default=None, description="calls, tokens, cache hits, errors")
+
+    @field_serializer("llm")
+    def _llm_whole(self, llm: LlmProvenance | None) -> dict[str, Any] | None:
+        """Every entry, nulls included, as the JSON contract has always had it."""
+        return None if llm is None else llm.model_dump(mode="json")
 
 
 class Result(BaseModel):

@@ -13,7 +13,7 @@ from service.anchors import Found
 from service.ingest import Document, read_bytes
 from service.numbers import NUMBER_RE, ZERO_WORDS, parse_number, to_halfwidth
 from service.pipeline import extract
-from service.schema import FIELD_TYPES, Result
+from service.schema import FIELD_TYPES, LlmProvenance, Result
 
 REPORTS = sorted(
     p
@@ -191,9 +191,9 @@ class FakeAssistant:
         self.proposals = proposals
         self.drafts: list[Result] = []
 
-    def propose(self, document: Document, draft: Result) -> tuple[list[Found], dict]:
+    def propose(self, document: Document, draft: Result) -> tuple[list[Found], LlmProvenance]:
         self.drafts.append(draft)
-        return self.proposals, {"model": "fake-model", "prompt_version": "p1", "calls": 1}
+        return self.proposals, LlmProvenance(model="fake-model", prompt_version="p1", calls=1)
 
 
 def test_model_proposals_are_merged_below_the_anchors() -> None:
