@@ -58,8 +58,7 @@ from rich.table import Table  # noqa: E402
 
 from eval.harness import main as harness_main  # noqa: E402
 from eval.score import RATE_NAMES, fmt_rate, values_equal  # noqa: E402
-from service.anchors import Found  # noqa: E402
-from service.ingest import Document  # noqa: E402
+from service.core import Document, Found  # noqa: E402
 from service.llm.client import LlmAssistant  # noqa: E402
 from service.pipeline import extract  # noqa: E402
 from service.schema import LlmProvenance, Result  # noqa: E402

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from service.schema import APPLICANT_COLUMNS, FIELD_TYPES, Check
+from service.core import Check
+from service.schema import APPLICANT_COLUMNS, FIELD_TYPES
 from service.templates.national import TABLE_FOUR_BLOCKS, TABLE_FOUR_CELLS
 from service.templates.registry import TEMPLATES, spec_for
 

@@ -22,6 +22,8 @@ from typing import Literal
 from charset_normalizer import from_bytes
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from service.core import Document
+
 MAX_BYTES = 20 * 1024 * 1024
 
 Kind = Literal["text", "markdown", "html"]
@@ -37,16 +39,6 @@ class IngestError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-@dataclass(frozen=True)
-class Document:
-    id: str
-    text: str
-    kind: Literal["text", "markdown", "html"]
-    sha256: str
-    encoding: str
-    filename: str | None = None
 
 
 # =========================================================================== public entry points

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from service.anchors import Findings, Found, gb_tables, legacy_table, meta, prose
+from service.anchors import gb_tables, legacy_table, meta, prose
 from service.checks import keys_in_failed, run_checks
 from service.confidence import BASE_CONFIDENCE as CONFIDENCE
 from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, needs_review
-from service.ingest import Document
+from service.core import Check, Document, Findings, Found
 from service.reconcile import merge
-from service.schema import Check, FieldValue, LlmProvenance, Provenance, ReportInfo, Result
+from service.schema import FieldValue, LlmProvenance, Provenance, ReportInfo, Result
 
 EXTRACTOR_VERSION = "nianbao-rules/0.1"
 

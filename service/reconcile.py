@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from service.anchors import Found
 from service.confidence import confidence_for, needs_review
-from service.schema import FIELD_TYPES, Candidate, Check, Evidence, FieldValue, values_equal
+from service.core import Check, Evidence, Found
+from service.schema import FIELD_TYPES, Candidate, FieldValue, values_equal
 
 SOURCE_RANK = {"human": 0, "table": 1, "header": 2, "prose": 3, "llm": 4, "derived": 5}
 HOW_RANK = [

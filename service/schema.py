@@ -13,22 +13,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from service.core import Check, Evidence, Source
+
 SCHEMA_VERSION = "nianbao.result/1"
 
 Template = Literal["gb2021", "gb2019", "legacy"]
-Source = Literal["table", "prose", "header", "llm", "derived", "human"]
 FieldKind = Literal["int", "signed", "wan", "str", "date"]
 
 
 # --------------------------------------------------------------------------- one found value
-
-
-class Evidence(BaseModel):
-    """A span of the document text; ``quote`` is exactly ``text[start:end]``."""
-
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
-    quote: str
 
 
 class Candidate(BaseModel):
@@ -397,14 +390,6 @@ def values_equal(key: str, a: Any, b: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- checks and result
-
-
-class Check(BaseModel):
-    id: str
-    status: Literal["pass", "fail", "skip"]
-    keys: list[str]
-    message: str = ""
-    waived: bool = Field(default=False, description="skipped because the report cannot satisfy it (message says why)")
 
 
 class Unresolved(BaseModel):

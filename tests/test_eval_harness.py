@@ -14,7 +14,8 @@ import pytest
 from rich.console import Console
 
 from eval.harness import main
-from service.schema import Evidence, FieldValue, Provenance, ReportInfo, Result
+from service.core import Evidence
+from service.schema import FieldValue, Provenance, ReportInfo, Result
 
 GOLD = {
     "alpha-2017": {

@@ -12,9 +12,10 @@ import re
 import pytest
 from conftest import CORPUS
 
-from service.anchors import Findings, gb_tables, prose
+from service.anchors import gb_tables, prose
 from service.checks import run_checks
-from service.ingest import Document, read_bytes
+from service.core import Document, Findings
+from service.ingest import read_bytes
 from service.pipeline import extract, stated_in_prose
 
 COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org")

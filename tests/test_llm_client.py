@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from openai_stub import OpenAIStub, Reply, hallucinating, user_prompt
 
-from service.ingest import Document, read_bytes
+from service.core import Document, Evidence
+from service.ingest import read_bytes
 from service.llm.client import LlmAssistant, LlmSettings, from_env, settings_from_env
 from service.llm.windows import WindowSettings
 from service.pipeline import extract
-from service.schema import Evidence, FieldValue, Provenance, ReportInfo, Result
+from service.schema import FieldValue, Provenance, ReportInfo, Result
 
 TEXT = """某某区人民政府2017年政府信息公开工作年度报告
 发布时间：2018-03-20

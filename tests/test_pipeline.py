@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import SHARED
 
-from service.anchors import Found
-from service.ingest import Document, read_bytes
+from service.core import Document, Found
+from service.ingest import read_bytes
 from service.numbers import NUMBER_RE, ZERO_WORDS, parse_number, to_halfwidth
 from service.pipeline import extract
 from service.schema import FIELD_TYPES, LlmProvenance, Result
@@ -264,8 +264,9 @@ def test_a_verbatim_model_value_that_completes_an_identity_is_confirmed() -> Non
 
 
 def test_the_check_that_sent_a_field_to_review_is_data_not_reason_text() -> None:
+    from service.core import Check, Evidence
     from service.pipeline import mark_failed_checks, release_fixed_checks
-    from service.schema import Check, Evidence, FieldValue
+    from service.schema import FieldValue
 
     def field(value: int) -> FieldValue:
         return FieldValue(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from service.anchors import Findings, prose
-from service.ingest import Document, read_bytes
+from service.anchors import prose
+from service.core import Document, Findings
+from service.ingest import read_bytes
 
 
 def doc(text: str) -> Document:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.anchors import Found
 from service.confidence import BASE_CONFIDENCE, REVIEW_BELOW, confidence_for, needs_review
+from service.core import Found
 from service.reconcile import merge, same_value
 
 TEXT = (

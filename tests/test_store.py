@@ -12,8 +12,9 @@ import pytest
 
 from eval.validate_gold import validate_file
 from service.checks import identity_violations, run_checks
+from service.core import Evidence
 from service.pipeline import mark_failed_checks
-from service.schema import Evidence, FieldValue, Provenance, ReportInfo, Result, Unresolved
+from service.schema import FieldValue, Provenance, ReportInfo, Result, Unresolved
 from service.store import (
     DB_NAME,
     MAX_ATTEMPTS,

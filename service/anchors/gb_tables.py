@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from service.anchors import Findings, Found, in_pipe_row
+from service.anchors import in_pipe_row
 from service.checks import T4_BLOCKS, T4_CELLS, run_checks, t3_rows
-from service.ingest import Document
-from service.schema import APPLICANT_COLUMNS, Evidence, Unresolved
+from service.core import Document, Evidence, Findings, Found
+from service.schema import APPLICANT_COLUMNS, Unresolved
 from service.templates.national import TABLE_THREE_START
 from service.templates.registry import national, table_three_row_words
 

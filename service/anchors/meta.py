@@ -6,8 +6,7 @@ import re
 
 import cn2an
 
-from service.anchors import Findings, Found
-from service.ingest import Document
+from service.core import Document, Findings, Found
 from service.templates.gb2019 import GB2019
 from service.templates.gb2021 import GB2021
 from service.templates.legacy import STATISTICS_TABLE_MARKER

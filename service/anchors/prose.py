@@ -11,8 +11,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 
-from service.anchors import Findings, Found, in_pipe_row
-from service.ingest import Document
+from service.anchors import in_pipe_row
+from service.core import Document, Findings, Found
 from service.lexicon import (
     COUNT_UNITS,
     DEADLINE,

@@ -52,8 +52,7 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_exponential, wait_random
 
-from service.anchors import Found
-from service.ingest import Document
+from service.core import Document, Found
 from service.llm.cache import DiskCache, cache_key
 from service.llm.grounding import Grounder, Rejected
 from service.llm.prompts import estimate_messages, estimate_tokens, load, render
