@@ -33,7 +33,7 @@ def test_no_import_circles() -> None:
     def visit(module: str, path: list[str]) -> None:
         for dep in sorted(graph[module]):
             if dep in path:
-                cycles.append(path[path.index(dep) :] + [dep])
+                cycles.append([*path[path.index(dep) :], dep])
             elif dep not in done:
                 done.add(dep)
                 visit(dep, [*path, dep])
