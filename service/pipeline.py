@@ -11,6 +11,7 @@ from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, nee
 from service.core import Check, Document, Findings, Found
 from service.reconcile import merge
 from service.schema import FieldValue, LlmProvenance, Provenance, ReportInfo, Result
+from service.templates.registry import spec_for
 
 EXTRACTOR_VERSION = "nianbao-rules/0.1"
 
@@ -28,7 +29,7 @@ def find_candidates(document: Document) -> tuple[str | None, Findings]:
     findings = meta.find(document)
     template = meta.template_of(findings)
     stated = prose.find(document, template)
-    if template in ("gb2019", "gb2021"):
+    if spec_for(template).is_national:
         findings.extend(gb_tables.find(document, template, stated_in_prose(stated)))
     else:
         findings.extend(legacy_table.find(document, stated_in_prose(stated)))

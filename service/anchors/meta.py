@@ -7,10 +7,9 @@ import re
 import cn2an
 
 from service.core import Document, Findings, Found
-from service.templates.gb2019 import GB2019
-from service.templates.gb2021 import GB2021
 from service.templates.legacy import STATISTICS_TABLE_MARKER
 from service.templates.national import TABLE_THREE_START
+from service.templates.registry import national
 
 BODY_MARKER = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
 HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<v>\S.*?)\s*$", re.M)
@@ -27,9 +26,7 @@ SIGNED_DATE = re.compile(
     re.M,
 )
 
-# What only one template prints (service/templates).
-GB2021_MARKERS = GB2021.markers
-GB2019_MARKERS = GB2019.markers
+# What only one template prints: the markers of each template's spec (service/templates).
 TABLE_THREE_MARKER = TABLE_THREE_START
 LEGACY_TABLE_MARKER = re.compile(STATISTICS_TABLE_MARKER)
 ISSUER_LINE = re.compile(r"(?!正文$)[\u4e00-\u9fff（）()]{2,30}")  # a heading's first line naming the body
@@ -147,15 +144,15 @@ def template_of(findings: Findings) -> str | None:
 
 def detect_template(text: str) -> str:
     """The national template whose table-二 headers the report prints; legacy when it prints neither."""
-    score_2021 = sum(marker in text for marker in GB2021_MARKERS)
-    score_2019 = sum(marker in text for marker in GB2019_MARKERS)
-    if max(score_2021, score_2019) >= 2 or TABLE_THREE_MARKER in text:
-        return "gb2021" if score_2021 >= score_2019 else "gb2019"
+    scores = {spec.name: sum(marker in text for marker in spec.markers) for spec in national()}
+    best = max(scores, key=scores.__getitem__)  # a tie goes to the first listed (the newer template)
+    if scores[best] >= 2 or TABLE_THREE_MARKER in text:
+        return best
     return "legacy"
 
 
 def _template_evidence(text: str, template: str) -> tuple[int, int] | None:
-    markers = {"gb2021": GB2021_MARKERS, "gb2019": GB2019_MARKERS}.get(template, ())
+    markers = {spec.name: spec.markers for spec in national()}.get(template, ())
     for marker in (*markers, TABLE_THREE_MARKER):
         at = text.find(marker)
         if at >= 0:

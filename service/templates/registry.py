@@ -26,9 +26,6 @@ def table_three_row_words() -> dict[str, str]:
     return {row.key: row.word for spec in national() for row in spec.table_three}
 
 
-_TABLE_WORDINGS = [spec.table_wordings() for spec in TEMPLATES.values()]
-
-
 def table_wordings(key: str) -> tuple[str, ...]:
     """How the templates' tables print ``key`` (every template that has it, deduplicated)."""
-    return tuple(dict.fromkeys(w for wordings in _TABLE_WORDINGS if (w := wordings.get(key))))
+    return tuple(dict.fromkeys(w for spec in TEMPLATES.values() if (w := spec.table_wordings().get(key))))
