@@ -365,10 +365,13 @@ def find_table_four(document: Document, template: str) -> Findings:
 
 T2_ROWS = {spec.name: [row.as_tuple() for row in spec.table_two] for spec in national()}
 T2_START = re.compile(r"第二十条\s*第\s*[（(]\s*一\s*[）)]\s*项")
-T2_BOUNDARY = re.compile(
-    r"第二十条|信息内容|行政规范性文件|规范性文件|规章|行政许可|其他对外管理服务事项|行政处罚"
-    r"|行政强制|行政事业性收费|政府集中采购|[一二三四]\s*、"
+T2_ROW_LABELS = sorted(
+    {row.printed or row.label for spec in national() for row in spec.table_two}
+    | {row.label for spec in national() for row in spec.table_two},
+    key=len,
+    reverse=True,
 )
+T2_BOUNDARY = re.compile(r"第二十条|信息内容|" + "|".join(map(re.escape, T2_ROW_LABELS)) + r"|[一二三四]\s*、")
 T2_VALUE = re.compile(r"[-－]?\d+(?:\.\d+)?\s*(?:万元|元)?")
 
 
