@@ -41,7 +41,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere, not only with th
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from service.ingest import Document, IngestError, read_bytes, read_path  # noqa: E402
+from service.core import Document  # noqa: E402
+from service.ingest import IngestError, read_bytes, read_path  # noqa: E402
 from service.pipeline import extract  # noqa: E402
 
 CORPUS = Path(os.environ.get("NIANBAO_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "corpus"

@@ -58,11 +58,10 @@ from rich.table import Table  # noqa: E402
 
 from eval.harness import main as harness_main  # noqa: E402
 from eval.score import RATE_NAMES, fmt_rate, values_equal  # noqa: E402
-from service.anchors import Found  # noqa: E402
-from service.ingest import Document  # noqa: E402
+from service.core import Document, Found  # noqa: E402
 from service.llm.client import LlmAssistant  # noqa: E402
 from service.pipeline import extract  # noqa: E402
-from service.schema import Result  # noqa: E402
+from service.schema import LlmProvenance, Result  # noqa: E402
 
 SHARED = Path(os.environ.get("NIANBAO_SHARED", ROOT.parent / "shared"))
 REPORT_DIRS = [SHARED / "seeds", SHARED / "corpus"]
@@ -145,7 +144,7 @@ class Recording:
         self.proposals: dict[str, list[Found]] = {}
         self.texts: dict[str, str] = {}
 
-    def propose(self, document: Document, draft: Result) -> tuple[list[Found], dict[str, Any]]:
+    def propose(self, document: Document, draft: Result) -> tuple[list[Found], LlmProvenance]:
         found, info = self.inner.propose(document, draft)
         self.proposals[document.filename or document.id] = found
         self.texts[document.filename or document.id] = document.text
@@ -220,7 +219,7 @@ def token_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
     by_source = {row["source"]: name for name, row in run["eval"]["runs"][-1]["by_report"].items()}
     rows = []
     for filename, result in sorted(run["results"].items()):
-        info = result.provenance.llm or {}
+        info = (result.provenance.llm or LlmProvenance()).model_dump()
         rows.append(
             {
                 "report": by_source.get(filename, filename),
@@ -295,7 +294,7 @@ def model_values(run: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
     fate: Counter[str] = Counter()
     grounded: list[dict[str, Any]] = []
     for filename, result in sorted(run["results"].items()):
-        info = result.provenance.llm or {}
+        info = (result.provenance.llm or LlmProvenance()).model_dump()
         proposed += info.get("accepted", 0) + len(info.get("rejected") or [])
         reasons.update(item["reason"] for item in info.get("rejected") or [])
         gold = golds.get(filename, {})

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,54 +18,20 @@ from rich.console import Console
 from rich.markup import escape
 
 from eval import report
-from eval.score import (
-    FieldOutcome,
-    Scoreboard,
-    Stats,
-    predictions_from_result,
-    score_report,
-    scoreboard,
-)
-from service.schema import Result
+from eval.gate import LIMITS, gate_failures
+from eval.runs import Gold, ReportRun, Run, second_forms
+from eval.score import predictions_from_result, score_report
+from service.schema import LlmProvenance, Result
 
 Extractor = Callable[[Any], Result]
 Reader = Callable[[Path], Any]
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 VALIDATE_HINT = "run `python -m eval.validate_gold` for details"
-THRESHOLDS = {  # option name → Stats attribute
-    "min_f1": "f1",
-    "min_auto_precision": "auto_accept_precision",
-    "min_catch_rate": "catch_rate",
-}
 
 
 class UsageError(Exception):
     """Bad arguments or inputs the run cannot start with (exit code 2)."""
-
-
-@dataclass(frozen=True)
-class Gold:
-    report: str
-    source: str | None
-    fields: dict[str, Any]
-    path: Path
-
-    @property
-    def template(self) -> str | None:
-        template = self.fields.get("meta.template")
-        return template if isinstance(template, str) else None
-
-
-@dataclass
-class ReportRun:
-    report: str
-    template: str
-    source: str | None
-    outcomes: list[FieldOutcome]
-    ms: float | None = None
-    error: str | None = None  # "stage: message" when the report could not be extracted
-    llm: dict[str, Any] | None = None  # the model's usage for this report (provenance.llm), with --llm
 
 
 LLM_USAGE_KEYS = (
@@ -80,39 +43,6 @@ LLM_USAGE_KEYS = (
     "whole_report_tokens_estimate",
     "errors",
 )
-
-
-@dataclass
-class Run:
-    label: str
-    reports: list[ReportRun] = field(default_factory=list)
-
-    @property
-    def outcomes(self) -> list[FieldOutcome]:
-        return [o for r in self.reports for o in r.outcomes]
-
-    @cached_property
-    def board(self) -> Scoreboard:
-        board = scoreboard(self.outcomes)
-        # Every report gets a row, even one with no gold and no prediction.
-        board.by_report = {r.report: board.by_report.get(r.report, Stats()) for r in self.reports}
-        return board
-
-    @property
-    def timings(self) -> list[float]:
-        return [r.ms for r in self.reports if r.ms is not None]
-
-    @property
-    def errors(self) -> list[ReportRun]:
-        return [r for r in self.reports if r.error]
-
-    @property
-    def median_ms(self) -> float | None:
-        return statistics.median(self.timings) if self.timings else None
-
-    @property
-    def total_ms(self) -> float:
-        return sum(self.timings)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -128,10 +58,14 @@ def load_gold(gold_dir: Path) -> list[Gold]:
             raise UsageError(f"{path}: not readable JSON ({exc}); {VALIDATE_HINT}") from None
         if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
             raise UsageError(f"{path}: no 'fields' object; {VALIDATE_HINT}")
-        source = data.get("source")
+        source, same_as = data.get("source"), data.get("same_as")
         golds.append(
             Gold(
-                str(data.get("report") or path.stem), source if isinstance(source, str) else None, data["fields"], path
+                str(data.get("report") or path.stem),
+                source if isinstance(source, str) else None,
+                data["fields"],
+                path,
+                same_as if isinstance(same_as, str) else None,
             )
         )
     if not golds:
@@ -199,7 +133,7 @@ def run_one(gold: Gold, report_dirs: Sequence[Path], extractor: Extractor, reade
     template = gold.template or (predicted_template if isinstance(predicted_template, str) else None)
     outcomes = score_report(gold.report, gold.fields, predicted, template)
     llm = getattr(getattr(result, "provenance", None), "llm", None)
-    usage = {k: llm.get(k) for k in LLM_USAGE_KEYS if k in llm} if isinstance(llm, dict) else None
+    usage = llm.model_dump(include=set(LLM_USAGE_KEYS)) if isinstance(llm, LlmProvenance) else None
     return ReportRun(gold.report, template or "unknown", path.name, outcomes, ms, llm=usage)
 
 
@@ -215,23 +149,14 @@ def run_eval(
     reader: Reader = _default_reader,
     label: str = "rules",
 ) -> Run:
-    return Run(label, [run_one(gold, report_dirs, extractor, reader) for gold in golds])
-
-
-def threshold_failures(stats: Stats, limits: dict[str, float | None]) -> tuple[list[str], list[str]]:
-    """(failures, notes): a metric below its minimum fails; an n/a metric is noted, not failed."""
-    failures, notes = [], []
-    for option, attribute in THRESHOLDS.items():
-        minimum = limits.get(option)
-        if minimum is None:
-            continue
-        value = getattr(stats, attribute)
-        flag = "--" + option.replace("_", "-")
-        if value is None:
-            notes.append(f"{attribute} is n/a (zero denominator); {flag} {minimum} not checked")
-        elif value < minimum:
-            failures.append(f"{attribute} {value:.3f} < {flag} {minimum}")
-    return failures, notes
+    """Every gold report once; a second form of a report is marked as its format check."""
+    seconds = second_forms(list(golds))
+    reports = []
+    for gold in golds:
+        scored = run_one(gold, report_dirs, extractor, reader)
+        scored.format_check_of = seconds.get(gold.report)
+        reports.append(scored)
+    return Run(label, reports)
 
 
 # --------------------------------------------------------------------------- command line
@@ -255,9 +180,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help="where eval.json and eval.md go (default: eval/out/)"
     )
-    parser.add_argument("--min-f1", type=float, metavar="X", help="exit 1 if micro F1 < X")
-    parser.add_argument("--min-auto-precision", type=float, metavar="X", help="exit 1 if auto-accept precision < X")
-    parser.add_argument("--min-catch-rate", type=float, metavar="X", help="exit 1 if error catch rate < X")
+    for limit in LIMITS:
+        relation = "<" if limit.bound == "min" else ">"
+        required = "" if limit.na_passes else " or n/a"
+        parser.add_argument(limit.flag, type=float, metavar="X", help=f"exit 1 if {limit.help} {relation} X{required}")
     llm = parser.add_mutually_exclusive_group()
     llm.add_argument("--llm", action="store_true", help="extract with the model (service.llm.client.from_env)")
     llm.add_argument("--compare-llm", action="store_true", help="run rules-only and with the model, side by side")
@@ -285,10 +211,10 @@ def _check_args(args: argparse.Namespace) -> None:
     for directory in args.reports:
         if not directory.is_dir():
             raise UsageError(f"reports directory not found: {directory}")
-    for option in THRESHOLDS:
-        value = getattr(args, option)
+    for limit in LIMITS:
+        value = getattr(args, limit.option)
         if value is not None and not 0.0 <= value <= 1.0:
-            raise UsageError(f"--{option.replace('_', '-')} must be between 0 and 1, got {value}")
+            raise UsageError(f"{limit.flag} must be between 0 and 1, got {value}")
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out is not a directory: {args.out}")
 
@@ -328,8 +254,8 @@ def main(
         return 2
 
     primary = runs[-1]  # the thresholds apply to the model run when there is one
-    limits = {option: getattr(args, option) for option in THRESHOLDS}
-    failures, notes = threshold_failures(primary.board.overall, limits)
+    limits = {limit.option: getattr(args, limit.option) for limit in LIMITS}
+    failures, notes = gate_failures(primary, limits)
     document = report.to_json(runs, failures, notes)
 
     args.out.mkdir(parents=True, exist_ok=True)

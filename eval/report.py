@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from eval.runs import Run
 from eval.score import OUTCOMES, RATE_NAMES, FieldOutcome, Stats, fmt_rate
-
-if TYPE_CHECKING:
-    from eval.harness import Run
 
 RATE_LABELS = {
     "f1": "F1",
@@ -41,7 +39,8 @@ QUOTE_WIDTH = 60
 
 
 def _problems(run: Run) -> list[FieldOutcome]:
-    return [o for o in run.outcomes if o.outcome != "correct"]
+    """Every form's problems: a format check's misses are as worth reading as the headline's."""
+    return [o for r in run.reports for o in r.outcomes if o.outcome != "correct"]
 
 
 def _value(value: Any) -> str:
@@ -68,13 +67,17 @@ def _ms(value: float | None) -> str:
 
 def summary_line(run: Run) -> str:
     s = run.board.overall
+    checks = run.format_checks
     return (
-        f"[{run.label}] F1 {fmt_rate(s.f1)} · precision {fmt_rate(s.precision)}"
+        f"[{run.label}] F1 {fmt_rate(s.f1)} (micro) · macro F1 {fmt_rate(run.macro_f1)}"
+        f" · precision {fmt_rate(s.precision)}"
         f" · recall {fmt_rate(s.recall)} · auto-accept precision {fmt_rate(s.auto_accept_precision)}"
         f" · review load {fmt_rate(s.review_load)} · error catch rate {fmt_rate(s.catch_rate)}"
         f" · fields {s.gold} gold / {s.predicted} predicted"
-        f" · reports {len(run.reports)} ({len(run.errors)} errors)"
-        f" · extraction median {_ms(run.median_ms)} ms, total {_ms(run.total_ms)} ms" + _token_summary(run)
+        f" · reports {len(run.headline_reports)} ({len(run.errors)} errors)"
+        + (f" + {len(checks)} format checks (lowest F1 {fmt_rate(run.format_check_f1)})" if checks else "")
+        + f" · extraction median {_ms(run.median_ms)} ms, total {_ms(run.total_ms)} ms"
+        + _token_summary(run)
     )
 
 
@@ -105,13 +108,23 @@ def run_to_json(run: Run) -> dict[str, Any]:
             "ms": r.ms,
             "error": r.error,
             "llm": r.llm,
+            "form": r.form,
+            "format_check_of": r.format_check_of,
             **board.by_report[r.report].to_dict(),
         }
     return {
         "label": run.label,
-        "summary": {**board.overall.to_dict(), "reports": len(run.reports), "failed_reports": len(run.errors)},
+        "summary": {
+            **board.overall.to_dict(),
+            "macro_f1": run.macro_f1,
+            "reports": len(run.headline_reports),
+            "format_checks": len(run.format_checks),
+            "format_check_f1": run.format_check_f1,
+            "failed_reports": len(run.errors),
+        },
         "timing": {"median_ms": run.median_ms, "total_ms": run.total_ms, "reports_timed": len(run.timings)},
         "by_template": {name: stats.to_dict() for name, stats in board.by_template.items()},
+        "by_form": {name: stats.to_dict() for name, stats in run.by_form.items()},
         "by_section": {name: stats.to_dict() for name, stats in board.by_section.items()},
         "by_report": by_report,
         "problems": [
@@ -165,18 +178,29 @@ def _stats_table(
     return table
 
 
-def _report_extras(run: Run) -> dict[str, list[str]]:
-    return {r.report: [r.template, _ms(r.ms), _short(r.error, 40)] for r in run.reports}
+REPORT_EXTRAS = ("template", "form", "format check of", "ms", "error")
+
+
+def _report_extras(run: Run, error_width: int | None = 40) -> dict[str, list[str]]:
+    return {
+        r.report: [
+            r.template,
+            r.form,
+            r.format_check_of or "",
+            _ms(r.ms),
+            _short(r.error, error_width) if error_width else r.error or "",
+        ]
+        for r in run.reports
+    }
 
 
 def print_run(console: Console, run: Run) -> None:
     board = run.board
     console.print(escape(summary_line(run)), highlight=False)
-    console.print(_stats_table("per template", "template", board.by_template))
-    console.print(_stats_table("per section", "section", board.by_section))
-    console.print(
-        _stats_table("per report", "report", board.by_report, _report_extras(run), ("template", "ms", "error"))
-    )
+    console.print(_stats_table("per template (headline: each report once)", "template", board.by_template))
+    console.print(_stats_table("per source form (every form of every report)", "form", run.by_form))
+    console.print(_stats_table("per section (headline)", "section", board.by_section))
+    console.print(_stats_table("per report", "report", board.by_report, _report_extras(run), REPORT_EXTRAS))
     print_problems(console, run)
 
 
@@ -218,6 +242,8 @@ def _comparison(runs: Sequence[Run]) -> list[tuple[str, list[str]]]:
     rows: list[tuple[str, list[str]]] = []
     for name in RATE_NAMES:
         rows.append((name, [fmt_rate(getattr(run.board.overall, name)) for run in runs]))
+        if name == "f1":
+            rows.append(("macro_f1", [fmt_rate(run.macro_f1) for run in runs]))
     rows.append(("median ms", [_ms(run.median_ms) for run in runs]))
     for attribute, prefix in (("by_section", "section"), ("by_report", "report")):
         names = dict.fromkeys(n for run in runs for n in getattr(run.board, attribute))
@@ -270,17 +296,14 @@ def _md_run(run: Run) -> str:
     parts = [
         f"## Run: {run.label}\n",
         summary_line(run).replace(" · ", "  \n") + "\n",
-        "### Per template\n",
+        "### Per template (headline: each report once)\n",
         _md_stats("template", board.by_template),
-        "### Per section\n",
+        "### Per source form (every form of every report)\n",
+        _md_stats("form", run.by_form),
+        "### Per section (headline)\n",
         _md_stats("section", board.by_section),
         "### Per report\n",
-        _md_stats(
-            "report",
-            board.by_report,
-            {r.report: [r.template, _ms(r.ms), r.error or ""] for r in run.reports},
-            ("template", "ms", "error"),
-        ),
+        _md_stats("report", board.by_report, _report_extras(run, None), REPORT_EXTRAS),
     ]
     if run.errors:
         parts += [

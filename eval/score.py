@@ -11,18 +11,16 @@ only when there is neither gold nor prediction.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from service.schema import FIELD_TYPES, Result, section_of
+from service.schema import FIELD_TYPES, Result, section_of, values_equal
+
+__all__ = ["values_equal"]  # scoring's equality is the extractor's (service.schema.values_equal)
 
 Outcome = Literal["correct", "missed", "spurious", "wrong"]
 OUTCOMES: tuple[Outcome, ...] = ("correct", "missed", "spurious", "wrong")
-
-WAN_TOLERANCE = 0.005
-_EPS = 1e-9  # float noise: 0.005 apart must still count as "within 0.005"
 
 
 @dataclass(frozen=True)
@@ -48,41 +46,6 @@ class FieldOutcome:
     @property
     def section(self) -> str:
         return section_of(self.key)
-
-
-# --------------------------------------------------------------------------- equality
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _squash(value: Any) -> str:
-    return "".join(str(value).split())  # str.split() splits on every Unicode space, 　 included
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
-
-
-def values_equal(key: str, predicted: Any, gold: Any) -> bool:
-    """Equality per the key's kind: ints exactly, 万元 within 0.005, strings without whitespace, dates."""
-    kind = FIELD_TYPES.get(key)
-    if kind in ("int", "signed"):
-        return _is_number(predicted) and _is_number(gold) and predicted == gold
-    if kind == "wan":
-        return _is_number(predicted) and _is_number(gold) and abs(predicted - gold) <= WAN_TOLERANCE + _EPS
-    if kind == "str":
-        return isinstance(predicted, str) and isinstance(gold, str) and _squash(predicted) == _squash(gold)
-    if kind == "date":
-        left, right = _as_date(predicted), _as_date(gold)
-        return left is not None and left == right
-    return bool(predicted == gold)  # a key outside the catalogue: plain equality
 
 
 # --------------------------------------------------------------------------- per report

@@ -18,89 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from service.schema import FIELD_TYPES, coerce_value
+from service.templates.registry import TEMPLATES, spec_for
 
-TEMPLATES = ("gb2021", "gb2019", "legacy")
-TOP_LEVEL = {"report", "source", "fields", "notes"}
-
-# Keys FIELDS.md gives to one template only (its tables); prose keys are shared by all templates.
-GB2021_ONLY = (
-    "active.rules.issued",
-    "active.rules.repealed",
-    "active.rules.in_force",
-    "active.normative.issued",
-    "active.normative.repealed",
-    "active.normative.in_force",
-    "active.fees.amount",
-    "requests.other_handling.no_correction",
-    "requests.other_handling.unpaid",
-    "requests.other_handling.other",
-    "fees.notices",
-    "fees.notices_amount",
-)
-GB2019_ONLY = (
-    "active.rules.new_made",
-    "active.rules.new_published",
-    "active.rules.total_published",
-    "active.normative.new_made",
-    "active.normative.new_published",
-    "active.normative.total_published",
-    "active.licensing.prev_items",
-    "active.licensing.change",
-    "active.other_services.prev_items",
-    "active.other_services.change",
-    "active.other_services.decisions",
-    "active.penalty.prev_items",
-    "active.penalty.change",
-    "active.coercion.prev_items",
-    "active.coercion.change",
-    "active.fees.prev_items",
-    "active.fees.change",
-    "active.procurement.items",
-    "active.procurement.amount",
-)
-GB_ONLY_PREFIXES = (  # table 三 / 四 rows that have no legacy label
-    "requests.carried_over",
-    "requests.needs_creation",
-    "requests.not_processed.",
-    "requests.other_handling.",
-    "requests.processed_total",
-    "requests.carried_forward",
-    "requests.by_applicant.",
-    "requests.refused_reason.prohibited_by_law",
-    "requests.refused_reason.third_party_rights",
-    "requests.refused_reason.internal_affairs",
-    "requests.refused_reason.process_info",
-    "requests.refused_reason.enforcement_files",
-    "requests.refused_reason.query_matters",
-    "review.pending",
-    "litigation.direct.",
-    "litigation.after_review.",
-    "active.licensing.",
-    "active.other_services.",
-    "active.penalty.",
-    "active.coercion.",
-    "active.fees.",
-    "active.procurement.",
-    "active.rules.",
-    "active.normative.",
-    "fees.notices",
-)
-LEGACY_ONLY_PREFIXES = (
-    "requests.channel.",
-    "requests.completed",
-    "requests.answered",
-    "requests.already_public",
-    "requests.not_exist",
-    "requests.other_route",
-    "requests.refused_reason.commercial_secret",
-    "requests.refused_reason.privacy",
-    "requests.refused_reason.not_gov_info",
-    "requests.refused_reason.other_law",
-    "litigation.upheld",
-    "litigation.corrected",
-    "litigation.other",
-)
-YEARS = {"gb2021": (2021, 9999), "gb2019": (2019, 2020), "legacy": (2008, 2018)}
+TOP_LEVEL = {"report", "source", "same_as", "fields", "notes"}
 
 
 @dataclass(frozen=True)
@@ -159,6 +79,10 @@ def validate_file(path: Path, identity_violations: Any = None) -> list[Problem]:
         elif Path(source).stem != path.stem:
             warn("source", f"{source!r} does not look like the file of report {path.stem!r}")
 
+    same_as = data.get("same_as")
+    if "same_as" in data and (not isinstance(same_as, str) or same_as == path.stem):
+        error("same_as", f"must name another report this file is a second form of, got {same_as!r}")
+
     fields = data.get("fields")
     if "fields" in data and not isinstance(fields, dict):
         error("fields", "must be an object of key → value")
@@ -193,29 +117,26 @@ def validate_file(path: Path, identity_violations: Any = None) -> list[Problem]:
 
 
 def _check_template(values: dict[str, Any], template: Any, warn: Any, error: Any) -> None:
+    """Keys and year against the template's specification (service/templates)."""
     if template is None:
         warn("meta.template", "absent: template-specific checks are done as for a legacy report")
     elif template not in TEMPLATES:
         error("meta.template", f"{template!r} is not one of {', '.join(TEMPLATES)}")
         return
+    spec = spec_for(template)
     year = values.get("meta.year")
-    if isinstance(year, int) and template in YEARS:
-        low, high = YEARS[template]
-        if not low <= year <= high:
-            warn("meta.year", f"{year} is unusual for a {template} report")
+    low, high = spec.years
+    if isinstance(year, int) and template is not None and not low <= year <= high:
+        warn("meta.year", f"{year} is unusual for a {template} report")
+    national = {key for other in TEMPLATES.values() if other.is_national for key in other.table_three_keys}
     for key in values:
-        if template in (None, "legacy"):
-            if key.startswith("requests.by_applicant."):
-                error(key, "applicant columns exist only in gb2019/gb2021 table 三")
-            elif key.startswith(GB_ONLY_PREFIXES):
-                warn(key, "a gb table key in a legacy report")
-        else:
-            if key.startswith(LEGACY_ONLY_PREFIXES):
-                warn(key, f"a legacy-only key in a {template} report")
-            if template == "gb2021" and key in GB2019_ONLY:
-                warn(key, "a gb2019 table 二 key in a gb2021 report")
-            if template == "gb2019" and key in GB2021_ONLY:
-                warn(key, "a gb2021-only key in a gb2019 report")
+        if key in spec.keys:
+            continue
+        if not spec.is_national and key.startswith("requests.by_applicant.") and key in national:
+            error(key, "applicant columns exist only in the national templates' table 三")
+            continue
+        owners = [name for name, other in TEMPLATES.items() if key in other.keys]
+        warn(key, f"not a key of the {spec.name} template (a key of {', '.join(owners) or 'no template'})")
 
 
 def _check_identities(
@@ -244,7 +165,39 @@ def validate_dir(directory: Path, console: Console) -> tuple[list[Problem], int]
         )
     files = sorted(directory.glob("*.json"))
     problems = [p for path in files for p in validate_file(path, identity_violations)]
-    return problems, len(files)
+    return problems + second_form_problems(files), len(files)
+
+
+def second_form_problems(files: list[Path]) -> list[Problem]:
+    """``same_as`` must name a gold file with the same fields; identical fields without it are flagged,
+    since the harness then scores the later file as a format check (eval/runs.py)."""
+    loaded: dict[str, dict[str, Any]] = {}
+    for path in files:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue  # validate_file has reported it
+        if isinstance(data, dict) and isinstance(data.get("fields"), dict):
+            loaded[path.stem] = data
+    problems = []
+    for stem, data in loaded.items():
+        target = data.get("same_as")
+        if not isinstance(target, str) or target == stem:
+            continue
+        if target not in loaded:
+            problems.append(Problem("error", f"{stem}.json", "same_as", f"no gold file {target}.json"))
+        elif loaded[target]["fields"] != data["fields"]:
+            problems.append(
+                Problem("warning", f"{stem}.json", "same_as", f"fields differ from {target}.json's (same report?)")
+            )
+    seen: dict[str, str] = {}
+    for stem, data in loaded.items():
+        fingerprint = json.dumps(data["fields"], sort_keys=True, ensure_ascii=False)
+        first = seen.setdefault(fingerprint, stem)
+        declared = {data.get("same_as"), loaded[first].get("same_as")}
+        if first != stem and stem not in declared and first not in declared:
+            problems.append(Problem("warning", f"{stem}.json", None, f"same fields as {first}.json without 'same_as'"))
+    return problems
 
 
 def _usage_error(console: Console, message: str) -> int:

@@ -10,42 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from service.schema import APPLICANT_COLUMNS, FIELD_TYPES, Check
-
-# The rows of table 三 as they appear in the template, top to bottom (keys after ``requests.``).
-T3_ROWS_HEAD = ("received", "carried_over", "granted", "partial")
-T3_REFUSED = tuple(
-    f"refused_reason.{name}"
-    for name in (
-        "state_secret",
-        "prohibited_by_law",
-        "security_stability",
-        "third_party_rights",
-        "internal_affairs",
-        "process_info",
-        "enforcement_files",
-        "query_matters",
-    )
-)
-T3_UNABLE = ("not_held", "needs_creation", "unclear")
-T3_NOT_PROCESSED = tuple(
-    f"not_processed.{name}" for name in ("complaint", "duplicate", "publication", "excessive", "confirmation")
-)
-T3_OTHER = {
-    "gb2019": ("other_handling.total",),
-    "gb2021": ("other_handling.no_correction", "other_handling.unpaid", "other_handling.other"),
-}
-T3_TAIL = ("processed_total", "carried_forward")
+from service.core import Check
+from service.schema import APPLICANT_COLUMNS, FIELD_TYPES
+from service.templates.national import TABLE_FOUR_BLOCKS, TABLE_FOUR_CELLS
+from service.templates.registry import TEMPLATES, spec_for
 
 
 def t3_rows(template: str) -> tuple[str, ...]:
-    """Table 三 row keys (after ``requests.``) in printed order for a gb template."""
-    return T3_ROWS_HEAD + T3_REFUSED + T3_UNABLE + T3_NOT_PROCESSED + T3_OTHER[template] + T3_TAIL
+    """Table 三 row keys (after ``requests.``) in printed order for a national template."""
+    return spec_for(template).table_three_rows
 
 
 T3_COLUMN_PREFIXES = ("requests.", *tuple(f"requests.by_applicant.{c}." for c in APPLICANT_COLUMNS))
-T4_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
-T4_CELLS = ("upheld", "corrected", "other", "pending", "total")
+# Table 四 is the same in both national templates.
+T4_BLOCKS = tuple(block.key for block in TABLE_FOUR_BLOCKS)
+T4_CELLS = tuple(cell.key for cell in TABLE_FOUR_CELLS)
 
 
 @dataclass(frozen=True)
@@ -132,12 +111,13 @@ STAFF_IDENTITY = Identity("L-staff", ("capacity.staff",), ("capacity.staff_full_
 
 def identities_for(template: str | None) -> list[Identity]:
     """The identities that apply to a report written in ``template``."""
-    if template in ("gb2019", "gb2021"):
-        return [*_t3_identities(template), *_t4_identities(), STAFF_IDENTITY]
+    spec = spec_for(template)
+    if spec.is_national:
+        return [*_t3_identities(spec.name), *_t4_identities(), STAFF_IDENTITY]
     return [*LEGACY_IDENTITIES, STAFF_IDENTITY]
 
 
-for _identity in identities_for("gb2019") + identities_for("gb2021") + identities_for("legacy"):
+for _identity in [i for name in TEMPLATES for i in identities_for(name)]:
     assert all(key in FIELD_TYPES for key in _identity.keys), _identity
 
 

@@ -7,7 +7,7 @@ always is, whatever the confidence.
 
 from __future__ import annotations
 
-from service.anchors import How
+from service.core import How
 
 BASE_CONFIDENCE: dict[str, float] = {
     "table-identity": 0.99,

@@ -9,33 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from service.converters import Converted, IngestError, Kind, convert
+from service.converters import Converted, IngestError, convert
 from service.converters.base import words as _words
 from service.converters.pdf import PdfLayout
+from service.core import Document
 
 __all__ = ["MAX_BYTES", "Document", "IngestError", "read_bytes", "read_path", "strip_chrome"]
 
 MAX_BYTES = 20 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Document:
-    """One report's text; ``layout`` (PDF only) maps text offsets to page characters; ``warnings`` say
-    what the reader could not read (pages over the limit, scanned pages); ``info`` goes to provenance."""
-
-    id: str
-    text: str
-    kind: Kind
-    sha256: str
-    encoding: str
-    filename: str | None = None
-    layout: PdfLayout | None = field(default=None, compare=False, repr=False)
-    warnings: tuple[str, ...] = ()
-    info: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 # =========================================================================== public entry points

@@ -1,105 +1,19 @@
-"""Label wordings → FIELDS.md keys. Data, not code paths: the finders loop over these lists.
+"""How reports word each FIELDS.md key, in one place: the prose finder's patterns and the wordings the
+model's prompts and text windows use. Data, not code paths: the finders loop over these lists.
 
 Order matters where one label contains another (同意部分公开 before 同意公开, 不同意公开 before 同意公开):
-the first pattern that matches a label wins.
+the first pattern that matches a label wins. How a template's tables print a key, and the legacy
+statistics table's row labels, live in that template's spec (service/templates).
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from service.numbers import NUMBER_PATTERN
-
-# Rows of the legacy 政府信息公开情况统计表 (and the Fujian variant). ``block`` keys (upheld/corrected/other)
-# are resolved against the block the row sits in (行政复议 or 行政诉讼).
-LEGACY_TABLE_LABELS: list[tuple[str, str]] = [
-    (r"主动公开规范性文件数", "active.normative_docs"),
-    (r"制发规范性文件总数", "active.normative_docs_issued"),
-    (r"人大代表建议和政协提案办理结果公开数", "active.proposals_results"),
-    (r"主动公开(?:政府)?(?:信息|文件)(?:总)?数", "active.total"),
-    (r"政府公报公开", "active.channels.gazette"),
-    (r"网站公开", "active.channels.website"),
-    (r"政务微博公开", "active.channels.weibo"),
-    (r"政务微信公开", "active.channels.wechat"),
-    (r"其他方式公开政府信息数", "active.channels.other"),
-    (r"回应公众关注热点或重大舆情数", "response.hot_topics"),
-    (r"主要负责同志参加新闻发布会次数", "response.press_conferences_leaders"),
-    (r"参加或举办新闻发布会总次数", "response.press_conferences"),
-    (r"主要负责同志参加政府网站在线访谈次数", "response.online_interviews_leaders"),
-    (r"政府网站在线访谈次数", "response.online_interviews"),
-    (r"政策解读稿件发布数", "response.interpretations"),
-    (r"微博微信回应事件数", "response.social_media"),
-    (r"其他方式回应事件数", "response.other"),
-    (r"收到申请数|(?:收到|受理)[^答复]{0,16}?总?数", "requests.received"),
-    (r"当面申请数", "requests.channel.in_person"),
-    (r"^\W*传真申请数", "requests.channel.fax"),
-    (r"网络申请数|网上申请数", "requests.channel.online"),
-    (r"^\W*信函申请数", "requests.channel.letter"),
-    (r"其[他它]形式申请数", "requests.channel.other"),
-    (r"按时办结数", "requests.completed_on_time"),
-    (r"延期办结数", "requests.completed_extended"),
-    (r"申请办结数", "requests.completed"),
-    (r"申请答复数|对申请的答复(?:总)?数", "requests.answered"),
-    (r"属于已主动公开范围数", "requests.already_public"),
-    (r"同意部分公开答复数", "requests.partial"),
-    (r"(?:不同意|不予|否决)公开答复(?:总)?数", "requests.refused"),
-    (r"同意公开答复数", "requests.granted"),
-    (r"涉及国家秘密", "requests.refused_reason.state_secret"),
-    (r"涉及商业秘密", "requests.refused_reason.commercial_secret"),
-    (r"涉及个人隐私", "requests.refused_reason.privacy"),
-    (r"危及国家安全", "requests.refused_reason.security_stability"),
-    (r"不是《?条例》?所指政府信息", "requests.refused_reason.not_gov_info"),
-    (r"法律法规规定的其他情形", "requests.refused_reason.other_law"),
-    (r"不属于本行政机关公开数", "requests.not_held"),
-    (r"申请信息不存在数", "requests.not_exist"),
-    (r"告知作出更改补充数", "requests.unclear"),
-    (r"告知通过其他途径办理数", "requests.other_route"),
-    (r"行政复议数", "review.total"),
-    (r"举报", "complaints.total"),  # 举报投诉数量, 行政申诉、举报数 — never 行政申诉 alone
-    (r"行政诉讼数", "litigation.total"),
-    (r"维持具体行政行为", "{block}.upheld"),
-    (r"被依法纠错数", "{block}.corrected"),
-    (r"其他情形数", "{block}.other"),
-    (r"依申请公开信息收取的费用", "fees.collected"),
-    (r"政府信息公开工作专门机构数", "capacity.offices"),
-    (r"政府信息公开查阅点数", "capacity.reading_points"),
-    (r"从事政府信息公开工作人员数", "capacity.staff"),
-    (r"专职人员数", "capacity.staff_full_time"),
-    (r"兼职人员数", "capacity.staff_part_time"),
-    (r"政府信息公开专项经费", "capacity.budget"),
-    (r"召开政府信息公开工作会议或专题会议数", "training.meetings"),
-    (r"举办各类培训班数", "training.sessions"),
-    (r"接受培训人员数", "training.trainees"),
-]
-LEGACY_TABLE_PATTERNS = [(re.compile(pattern), key) for pattern, key in LEGACY_TABLE_LABELS]
-
-# A row printed under a parent row can never exceed it (used to split glued 本年度/历年累计 runs).
-LEGACY_PARENT: dict[str, str] = {
-    "active.channels.gazette": "active.total",
-    "active.channels.website": "active.total",
-    "active.channels.weibo": "active.total",
-    "active.channels.wechat": "active.total",
-    "active.channels.other": "active.total",
-    "active.normative_docs": "active.total",
-    **{f"requests.channel.{c}": "requests.received" for c in ("in_person", "fax", "online", "letter", "other")},
-    **{
-        f"requests.{k}": "requests.answered"
-        for k in ("already_public", "granted", "partial", "refused", "not_held", "not_exist", "unclear", "other_route")
-    },
-}
-
-
-# Channel rows with no key of their own: while one is printed, received = Σ channels cannot be checked.
-UNKEYED_CHANNEL_ROW = re.compile(r"电子邮件申请|信函、传真申请|传真、信函申请")
-
-
-def legacy_table_key(label: str, block: str) -> str | None:
-    """The key a legacy statistics-table row label stands for, or None."""
-    for pattern, key in LEGACY_TABLE_PATTERNS:
-        if pattern.search(label):
-            return key.format(block=block)
-    return None
-
+from service.schema import APPLICANT_COLUMNS, FIELD_TYPES
+from service.templates.registry import table_wordings
 
 # --------------------------------------------------------------------------- prose (any template)
 # A label must sit in the same clause as its number (GAP never crosses 。，、 or a digit).
@@ -124,6 +38,20 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     ),
     (r"其他方式公开政府信息数?", "active.channels.other", 2),
     (r"(?<!有效)(?<!制发的)(?<!制发)(?:公开|包括[:：]?)(?:行政)?规范性文件", "active.normative_docs", 2),
+    # table-二 figures stated in prose (a report holds only its template's keys: prose.find drops the rest);
+    # they also settle a table-二 row printed as one run of digits
+    (r"(?:本年度?)?制发(?:的)?(?:行政)?规范性文件", "active.normative.issued", 2),
+    (r"废止(?:的)?(?:行政)?规范性文件", "active.normative.repealed", 2),
+    (r"现行有效(?:的)?(?:行政)?规范性文件", "active.normative.in_force", 2),
+    (r"(?:本年度?)?制发(?:的)?规章", "active.rules.issued", 2),
+    (r"废止(?:的)?规章", "active.rules.repealed", 2),
+    (r"现行有效(?:的)?规章", "active.rules.in_force", 2),
+    (r"新制作(?:的)?(?:行政)?规范性文件", "active.normative.new_made", 2),
+    (r"新公开(?:的)?(?:行政)?规范性文件", "active.normative.new_published", 2),
+    (r"(?:行政)?规范性文件(?:对外)?公开总数量?", "active.normative.total_published", 2),
+    (r"新制作(?:的)?规章", "active.rules.new_made", 2),
+    (r"新公开(?:的)?规章", "active.rules.new_published", 2),
+    (r"规章(?:对外)?公开总数量?", "active.rules.total_published", 2),
     (r"公开[^。；;，,\d]{0,4}?建议(?:和|、|及)?(?:政协)?提案", "active.proposals_results", 4),
     (r"重点领域信息", "active.key_areas", 2),
     (r"(?:收到|受理|接到)" + GAP % 14 + r"(?:依申请|申请)" + GAP % 10, "requests.received", 2),
@@ -225,3 +153,160 @@ UNITS_FOR = {
     "capacity.staff_part_time": ("人", "名"),
 }
 COUNT_UNITS = ("条", "件", "次", "篇", "个", "场", "场次", "项", "余条")
+
+
+# --------------------------------------------------------------------------- wordings for the model
+# key → the wordings a report uses for it, ``X`` standing for the number ("回应舆情X次"). The prompts show
+# them, the window finder searches for the text around the ``X``. How a template's *tables* print a key
+# (规章 本年制发件数, （一）予以公开) is not listed here: it comes from the template specs and is added last.
+
+WORDINGS: dict[str, tuple[str, ...]] = {
+    "meta.title": ("报告标题",),
+    "meta.issuer": ("发布机关",),
+    "meta.year": ("统计期限 / 本年度",),
+    "meta.publish_date": ("发布时间", "发布日期"),
+    "meta.template": ("模板",),
+    # active — 主动公开
+    "active.total": ("主动公开政府信息数", "全年主动公开政府信息X条", "主动公开文件数", "主动公开信息X条"),
+    "active.normative_docs": ("主动公开规范性文件数", "公开规范性文件X件"),
+    "active.normative_docs_issued": ("制发规范性文件总数",),
+    "active.proposals_results": ("人大代表建议和政协提案办理结果公开数", "公开建议提案X件"),
+    "active.key_areas": ("公开重点领域信息X条",),
+    "active.channels.gazette": ("政府公报公开政府信息数",),
+    "active.channels.website": ("政府网站公开政府信息数", "通过政府网站公开信息X条"),
+    "active.channels.weibo": ("政务微博公开政府信息数",),
+    "active.channels.wechat": ("政务微信公开政府信息数",),
+    "active.channels.other": ("其他方式公开政府信息数",),
+    # response — 回应解读
+    "response.hot_topics": ("回应公众关注热点或重大舆情数", "回应舆情X次"),
+    "response.press_conferences": ("参加或举办新闻发布会总次数", "召开新闻发布会X场"),
+    "response.press_conferences_leaders": ("主要负责同志参加新闻发布会次数",),
+    "response.online_interviews": ("政府网站在线访谈次数",),
+    "response.online_interviews_leaders": ("主要负责同志参加政府网站在线访谈次数",),
+    "response.interpretations": ("政策解读稿件发布数", "发布政策解读X篇"),
+    "response.social_media": ("微博微信回应事件数",),
+    "response.other": ("其他方式回应事件数",),
+    # requests — 依申请公开 (legacy wordings; the table 三 row comes from the specs)
+    "requests.received": ("收到申请数", "受理依申请公开X件", "收到政府信息公开申请X件"),
+    "requests.channel.in_person": ("当面申请数",),
+    "requests.channel.fax": ("传真申请数",),
+    "requests.channel.online": ("网络申请数", "网上申请数"),
+    "requests.channel.letter": ("信函申请数",),
+    "requests.channel.other": ("其他形式申请数",),
+    "requests.completed": ("申请办结数",),
+    "requests.completed_on_time": ("按时办结数",),
+    "requests.completed_extended": ("延期办结数",),
+    "requests.answered": ("申请答复数", "对申请的答复总数"),
+    "requests.already_public": ("属于已主动公开范围数",),
+    "requests.granted": ("同意公开答复数",),
+    "requests.partial": ("同意部分公开答复数",),
+    "requests.refused": ("不同意公开答复数", "不予公开答复数"),
+    "requests.refused_reason.state_secret": ("涉及国家秘密",),
+    "requests.refused_reason.commercial_secret": ("涉及商业秘密",),
+    "requests.refused_reason.privacy": ("涉及个人隐私",),
+    "requests.refused_reason.security_stability": ("危及国家安全、公共安全、经济安全和社会稳定",),
+    "requests.refused_reason.not_gov_info": ("不是《条例》所指政府信息",),
+    "requests.refused_reason.other_law": ("法律法规规定的其他情形",),
+    "requests.not_held": ("不属于本行政机关公开数", "非本部门掌握"),
+    "requests.not_exist": ("申请信息不存在数",),
+    "requests.unclear": ("告知作出更改补充数", "申请信息不明确"),
+    "requests.other_route": ("告知通过其他途径办理数",),
+    # review / litigation
+    "review.total": ("行政复议数量", "行政复议案件X件"),
+    "review.upheld": ("行政复议 维持具体行政行为数",),
+    "review.corrected": ("行政复议 被依法纠错数",),
+    "review.other": ("行政复议 其他情形数",),
+    "litigation.total": ("行政诉讼数量", "被提起行政诉讼X件"),
+    "litigation.upheld": ("行政诉讼 维持具体行政行为或者驳回原告诉讼请求数",),
+    "litigation.corrected": ("行政诉讼 被依法纠错数",),
+    "litigation.other": ("行政诉讼 其他情形数",),
+    "litigation.pending": ("行政诉讼 尚未审结",),
+    "complaints.total": ("举报投诉数量",),
+    "fees.collected": ("依申请公开信息收取的费用（万元）", "未收取任何费用", "信息处理费 实际收取总金额"),
+    "fees.notices": ("发出收费通知的件数",),
+    "fees.notices_amount": ("收费通知总金额（万元）",),
+    "capacity.offices": ("政府信息公开工作专门机构数",),
+    "capacity.reading_points": ("设置政府信息公开查阅点数", "便民查阅点X个"),
+    "capacity.staff": ("从事政府信息公开工作人员数",),
+    "capacity.staff_full_time": ("专职人员数",),
+    "capacity.staff_part_time": ("兼职人员数",),
+    "capacity.budget": ("政府信息公开专项经费（万元）",),
+    "training.meetings": ("召开政府信息公开工作会议或专题会议数",),
+    "training.sessions": ("举办各类培训班数",),
+    "training.trainees": ("接受培训人员数（人次）",),
+}
+
+COLUMN_LABELS: dict[str, str] = {
+    "natural_person": "自然人",
+    "commercial": "法人或其他组织·商业企业",
+    "research": "法人或其他组织·科研机构",
+    "social_welfare": "法人或其他组织·社会公益组织",
+    "legal_service": "法人或其他组织·法律服务机构",
+    "other_org": "法人或其他组织·其他",
+}
+
+# Broad words per group, searched only when no specific wording of a key is in the text.
+GROUP_TERMS: dict[str, tuple[str, ...]] = {
+    "active.channels": ("政府公报", "政务微博", "政务微信", "门户网站"),
+    "active": ("主动公开",),
+    "response": ("回应", "解读", "新闻发布会", "在线访谈"),
+    "requests": ("依申请公开", "公开申请"),
+    "review": ("行政复议",),
+    "litigation": ("行政诉讼",),
+    "complaints": ("举报", "投诉"),
+    "fees": ("收费", "费用"),
+    "capacity": ("专门机构", "专职", "兼职", "专项经费", "查阅点"),
+    "training": ("培训",),
+}
+
+_ENUMERATOR = re.compile(r"^(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])")
+
+
+def _applicant_label(key: str) -> tuple[str, ...] | None:
+    parts = key.split(".")
+    if len(parts) < 4 or parts[1] != "by_applicant":
+        return None
+    column, row = parts[2], "requests." + ".".join(parts[3:])
+    row_label = (table_wordings(row) or WORDINGS.get(row) or (row,))[-1]
+    return (f"{COLUMN_LABELS[column]}：{row_label}",)
+
+
+@cache
+def wordings(key: str) -> tuple[str, ...]:
+    """Every wording of ``key`` (with ``X`` for the number): the report's own words, then the tables'."""
+    return (WORDINGS.get(key, ()) + table_wordings(key)) or _applicant_label(key) or (key,)
+
+
+def label(key: str) -> str:
+    """One line for the prompt: the wordings joined."""
+    return "；".join(wordings(key))
+
+
+@cache
+def search_terms(key: str) -> tuple[str, ...]:
+    """Literal phrases to look for in the text: each wording cut at ``X`` and at spaces, enumerators
+    dropped, fragments of at least three characters kept (longest first)."""
+    parts = key.split(".")
+    if parts[1:2] == ["by_applicant"]:
+        return search_terms("requests." + ".".join(parts[3:]))
+    terms: set[str] = set()
+    for wording in wordings(key):
+        wording = re.sub(r"（(?:万元|人次|单位：万元)）", "", wording)
+        for fragment in re.split(r"X|\s+", wording):
+            fragment = _ENUMERATOR.sub("", fragment.strip())
+            if len(fragment) >= 3:
+                terms.add(fragment)
+    return tuple(sorted(terms, key=len, reverse=True))
+
+
+def group_terms(key: str) -> tuple[str, ...]:
+    """Broad words for the key's group (``active.channels`` before ``active``)."""
+    for group in sorted(GROUP_TERMS, key=len, reverse=True):
+        if key == group or key.startswith(group + "."):
+            return GROUP_TERMS[group]
+    return ()
+
+
+_missing = [k for k in FIELD_TYPES if not k.startswith("requests.by_applicant.") and wordings(k) == (k,)]
+assert not _missing, f"keys without a label: {_missing}"
+assert set(COLUMN_LABELS) == set(APPLICANT_COLUMNS)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from service.anchors import Findings, Found, gb_tables, legacy_table, meta, prose
+from service.anchors import gb_tables, legacy_table, meta, prose
 from service.checks import keys_in_failed, run_checks
 from service.confidence import BASE_CONFIDENCE as CONFIDENCE
 from service.confidence import CONFIRMED_MODEL_CONFIDENCE, FAILED_CHECK_CAP, OCR_CAP, needs_review
-from service.ingest import Document
+from service.core import Check, Document, Evidence, Findings, Found
 from service.reconcile import merge
-from service.schema import Check, Evidence, FieldValue, Provenance, ReportInfo, Result, Unresolved
+from service.schema import FieldValue, LlmProvenance, Provenance, ReportInfo, Result, Unresolved
+from service.templates.registry import spec_for
 
 EXTRACTOR_VERSION = "nianbao-rules/0.1"
 
@@ -18,7 +19,7 @@ EXTRACTOR_VERSION = "nianbao-rules/0.1"
 class Assistant(Protocol):
     """The model step (service.llm): proposes values for what the anchors left empty or in review."""
 
-    def propose(self, document: Document, draft: Result) -> tuple[list[Found], dict]:
+    def propose(self, document: Document, draft: Result) -> tuple[list[Found], LlmProvenance]:
         """Grounded model candidates, plus provenance info (model, prompt_version, usage, errors)."""
         ...
 
@@ -28,8 +29,8 @@ def find_candidates(document: Document) -> tuple[str | None, Findings]:
     findings = meta.find(document)
     template = meta.template_of(findings)
     stated = prose.find(document, template)
-    if template in ("gb2019", "gb2021"):
-        findings.extend(gb_tables.find(document, template))
+    if spec_for(template).is_national:
+        findings.extend(gb_tables.find(document, template, stated_in_prose(stated)))
     else:
         findings.extend(legacy_table.find(document, stated_in_prose(stated)))
     findings.extend(stated)
@@ -37,7 +38,8 @@ def find_candidates(document: Document) -> tuple[str | None, Findings]:
 
 
 def stated_in_prose(findings: Findings) -> dict[str, set]:
-    """key → the values the prose states for it (used to settle glued table runs)."""
+    """key → the values the prose states for it: the one way glued table runs (legacy 本年度/历年累计, table
+    二) are settled by the report's own words."""
     stated: dict[str, set] = {}
     for found in findings.found:
         if found.how == "label-exact":
@@ -119,6 +121,7 @@ def mark_failed_checks(
                 field.found_confidence = field.confidence
             field.review = True
             field.confidence = min(field.confidence, FAILED_CHECK_CAP)
+            field.held_by = field.held_by or check.id
             if not field.reason:
                 field.reason = f"{check.id} failed: {check.message}"
 
@@ -128,11 +131,10 @@ def release_fixed_checks(fields: dict[str, FieldValue], checks: list[Check]) -> 
     confidence of how they were found back (and leave review if that is high enough)."""
     still_failing = keys_in_failed(checks)
     for key, field in fields.items():
-        sent_by_a_check = " failed:" in (field.reason or "")
-        if field.found_confidence is None or key in still_failing or field.candidates or not sent_by_a_check:
+        held_by = field.held_by
+        if field.found_confidence is None or key in still_failing or field.candidates or held_by is None:
             continue
-        held_by = (field.reason or "").split(" failed:", 1)[0]
-        field.confidence, field.found_confidence = field.found_confidence, None
+        field.confidence, field.found_confidence, field.held_by = field.found_confidence, None, None
         field.review = needs_review(field.confidence)
         field.reason = (
             f"{held_by} holds after review; confidence {field.confidence:g} from how it was found"
@@ -168,11 +170,7 @@ def extract(document: Document, llm: Assistant | None = None, *, include_text: b
         return draft
     proposals, info = llm.propose(document, draft)
     provenance = Provenance(
-        extractor=EXTRACTOR_VERSION,
-        model=info.get("model"),
-        prompt_version=info.get("prompt_version"),
-        llm=info,
-        input=read,
+        extractor=EXTRACTOR_VERSION, model=info.model, prompt_version=info.prompt_version, llm=info, input=read
     )
     anchor_failures = {check.id for check in draft.checks if check.status == "fail"}
     return build_result(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from service.anchors import Found
 from service.confidence import confidence_for, needs_review
-from service.schema import FIELD_TYPES, Candidate, Check, Evidence, FieldValue
+from service.core import Check, Evidence, Found
+from service.schema import FIELD_TYPES, Candidate, FieldValue, values_equal
 
 SOURCE_RANK = {"human": 0, "table": 1, "header": 2, "prose": 3, "llm": 4, "derived": 5}
 HOW_RANK = [
@@ -26,12 +26,7 @@ HOW_RANK = [
 ]
 
 
-def same_value(key: str, a: object, b: object) -> bool:
-    if FIELD_TYPES.get(key) == "wan" and isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(a - b) < 0.005
-    if isinstance(a, str) and isinstance(b, str):
-        return "".join(a.split()) == "".join(b.split())
-    return a == b
+same_value = values_equal  # the one equality rule (service.schema); store.py imports it by this name
 
 
 def evidence_of(found: Found, text: str) -> Evidence:

@@ -11,30 +11,17 @@ import datetime as dt
 import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from service.core import Check, Evidence, Source
 
 SCHEMA_VERSION = "nianbao.result/1"
 
 Template = Literal["gb2021", "gb2019", "legacy"]
-Source = Literal["table", "prose", "header", "llm", "derived", "human"]
 FieldKind = Literal["int", "signed", "wan", "str", "date"]
 
 
 # --------------------------------------------------------------------------- one found value
-
-
-class Evidence(BaseModel):
-    """A span of the document text; ``quote`` is exactly ``text[start:end]``.
-
-    For a PDF also where the quote stands: ``page`` (1-based) and ``bbox`` ``[x0, y0, x1, y1]`` in PDF
-    points from the page's top-left corner (y downwards). Absent for other inputs.
-    """
-
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
-    quote: str
-    page: int | None = Field(default=None, ge=1)
-    bbox: tuple[float, float, float, float] | None = None
 
 
 class Candidate(BaseModel):
@@ -60,6 +47,10 @@ class FieldValue(BaseModel):
     derived_from: list[str] | None = None
     candidates: list[Candidate] | None = None
     reason: str | None = Field(default=None, description="why the value is in review (or what confirmed it)")
+    held_by: str | None = Field(
+        default=None,
+        description="the identity whose failure sent the value to review (cleared when it holds again)",
+    )
     found_confidence: float | None = Field(
         default=None,
         ge=0.0,
@@ -360,15 +351,45 @@ def coerce_value(key: str, value: Any) -> Any:
     return value
 
 
+WAN_TOLERANCE = 0.005  # GOLD.md: 万元 values within 0.005 of each other are the same value
+_FLOAT_NOISE = 1e-9  # 1.0 and 1.005 are 0.005 apart, even when the float subtraction says 0.00500000001
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _squash(value: str) -> str:
+    return "".join(value.split())  # str.split() splits on every Unicode space, 　 included
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def values_equal(key: str, a: Any, b: Any) -> bool:
+    """The one rule for "the same value", used by reconcile (do finders agree?), the review store and the
+    eval (is it correct?): integers exactly, 万元 within 0.005 inclusive, strings without whitespace,
+    dates as dates; a key outside the catalogue by plain equality."""
+    kind = FIELD_TYPES.get(key)
+    if kind in ("int", "signed"):
+        return _is_number(a) and _is_number(b) and a == b
+    if kind == "wan":
+        return _is_number(a) and _is_number(b) and abs(a - b) <= WAN_TOLERANCE + _FLOAT_NOISE
+    if kind == "str":
+        return isinstance(a, str) and isinstance(b, str) and _squash(a) == _squash(b)
+    if kind == "date":
+        left, right = _as_date(a), _as_date(b)
+        return left is not None and left == right
+    return bool(a == b)
+
+
 # --------------------------------------------------------------------------- checks and result
-
-
-class Check(BaseModel):
-    id: str
-    status: Literal["pass", "fail", "skip"]
-    keys: list[str]
-    message: str = ""
-    waived: bool = Field(default=False, description="skipped because the report cannot satisfy it (message says why)")
 
 
 class Unresolved(BaseModel):
@@ -388,13 +409,41 @@ class ReportInfo(BaseModel):
     encoding: str | None = None
 
 
+class LlmProvenance(BaseModel):
+    """What the model step did for one report: which model, what was asked, what it cost, what was kept."""
+
+    model: str | None = None
+    mode: str | None = None  # instructor mode: tools | json | json_schema | md_json
+    base_url: str | None = None
+    prompt_version: str | None = None  # e.g. "prose.v1+rules.v1", several joined by commas
+    calls: int = 0  # HTTP requests made (retries included)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    errors: list[str] = Field(default_factory=list)
+    asked: dict[str, list[str]] = Field(default_factory=dict)  # job → keys asked
+    keys_not_in_text: int = 0  # keys in scope with no window in the text (never asked)
+    window_chars: int = 0
+    window_tokens_estimate: int = 0
+    whole_report_tokens_estimate: int = 0  # what the same calls would cost with the whole report
+    text_tokens_estimate: int = 0
+    accepted: int = 0  # answers that passed grounding
+    rejected: list[dict[str, Any]] = Field(default_factory=list)  # answers dropped, with the reason (capped)
+    elapsed_seconds: float = 0.0
+
+
 class Provenance(BaseModel):
     extractor: str
     schema_version: str = SCHEMA_VERSION
     model: str | None = None
     prompt_version: str | None = None
-    llm: dict[str, Any] | None = Field(default=None, description="calls, tokens, cache hits, errors")
+    llm: LlmProvenance | None = Field(default=None, description="calls, tokens, cache hits, errors")
     input: dict[str, Any] | None = Field(default=None, description="how a PDF was read: pages, pages read")
+
+    @field_serializer("llm")
+    def _llm_whole(self, llm: LlmProvenance | None) -> dict[str, Any] | None:
+        """Every entry, nulls included, as the JSON contract has always had it."""
+        return None if llm is None else llm.model_dump(mode="json")
 
 
 class Result(BaseModel):

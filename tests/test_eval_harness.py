@@ -14,7 +14,8 @@ import pytest
 from rich.console import Console
 
 from eval.harness import main
-from service.schema import Evidence, FieldValue, Provenance, ReportInfo, Result
+from service.core import Evidence
+from service.schema import FieldValue, Provenance, ReportInfo, Result
 
 GOLD = {
     "alpha-2017": {
@@ -149,10 +150,60 @@ def test_threshold_below_gives_exit_one_and_names_it(dirs):
     assert "f1 0.000 < --min-f1 0.5" in output
 
 
-def test_threshold_on_na_metric_is_noted_not_failed(dirs):
+def test_required_metric_that_is_na_fails_the_gate(dirs):
     code, output = run(args(dirs, "--min-auto-precision", "0.9"), nothing)
-    assert code == 0
-    assert "auto_accept_precision is n/a" in output
+    assert code == 1  # nothing auto-accepted is not "precision fine"
+    assert "auto_accept_precision is n/a; --min-auto-precision 0.9 requires a value" in output
+
+
+def test_catch_rate_na_is_noted_not_failed(dirs):
+    code, output = run(args(dirs, "--min-catch-rate", "0.9"), echo)
+    assert code == 0  # no errors: nothing to catch
+    assert "catch_rate is n/a" in output and "not checked" in output
+
+
+def test_review_load_above_ceiling_fails(dirs):
+    def all_in_review(document):
+        return result_for(document, GOLD[document.id]["fields"], review=True)
+
+    code, output = run(args(dirs, "--max-review-load", "0.2"), all_in_review)
+    assert code == 1
+    assert "review_load 1.000 > --max-review-load 0.2" in output
+
+
+def test_macro_f1_is_the_mean_of_report_f1(dirs):
+    def half(document):  # alpha all right, beta nothing: micro 4/8 gold found, macro (1 + 0) / 2
+        return echo(document) if document.id == "alpha-2017" else nothing(document)
+
+    code, output = run(args(dirs, "--min-macro-f1", "0.6"), half)
+    assert code == 1
+    result = summary(dirs[2])
+    assert result["macro_f1"] == pytest.approx(0.5)
+    assert result["f1"] == pytest.approx(2 * 4 / (2 * 4 + 4))
+    assert "macro_f1 0.500 < --min-macro-f1 0.6" in output
+
+
+def test_second_form_of_a_report_is_a_format_check_not_headline(dirs):
+    gold_dir, report_dir, out_dir = dirs
+    page = {"report": "alpha-2017-page", "source": "alpha-2017-page.html", "same_as": "alpha-2017"}
+    page["fields"] = GOLD["alpha-2017"]["fields"]
+    (gold_dir / "alpha-2017-page.json").write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
+    html = "<html><body><h1>某区2017年政府信息公开工作年度报告</h1><p>全年收到申请数23件，行政复议3件。</p></body>"
+    (report_dir / "alpha-2017-page.html").write_text(html, encoding="utf-8")
+
+    def page_misses(document):
+        if document.id == "alpha-2017-page":
+            return nothing(document)
+        return echo(document)
+
+    code, output = run(args(dirs, "--min-f1", "0.99", "--min-format-f1", "0.5"), page_misses)
+    assert code == 1  # the headline is perfect; the format check is not
+    document = json.loads((out_dir / "eval.json").read_text(encoding="utf-8"))["runs"][0]
+    assert document["summary"]["f1"] == 1.0 and document["summary"]["gold"] == 8  # alpha counted once
+    assert document["summary"]["reports"] == 2 and document["summary"]["format_checks"] == 1
+    assert document["by_report"]["alpha-2017-page"]["format_check_of"] == "alpha-2017"
+    assert document["by_form"]["html"]["missed"] == 4
+    assert "format_check_f1 0.000 < --min-format-f1 0.5" in output
 
 
 @pytest.mark.parametrize("which", ["gold", "reports"])

@@ -136,7 +136,7 @@ def test_hallucinations_cost_no_auto_accept_precision(gold_subset: Path, stub: O
     assert results["rules"].keys() == results["llm"].keys() and len(results["llm"]) == len(REPORTS)
     for report, rules_result in results["rules"].items():
         llm_result = results["llm"][report]
-        assert llm_result.provenance.llm is not None and not llm_result.provenance.llm["errors"], report
+        assert llm_result.provenance.llm is not None and not llm_result.provenance.llm.errors, report
         unsettled = {
             key: value
             for key, value in _auto_accepted(rules_result).items()

@@ -14,7 +14,8 @@ from eval.score import (
     summarize,
     values_equal,
 )
-from service.schema import Evidence, FieldValue, Provenance, ReportInfo, Result
+from service.core import Evidence
+from service.schema import FieldValue, Provenance, ReportInfo, Result
 
 
 def outcomes_of(gold, predicted, template="legacy"):

@@ -12,10 +12,11 @@ import re
 import pytest
 from conftest import CORPUS
 
-from service.anchors import Findings, gb_tables
+from service.anchors import gb_tables, prose
 from service.checks import run_checks
-from service.ingest import Document, read_bytes
-from service.pipeline import extract
+from service.core import Document, Findings
+from service.ingest import read_bytes
+from service.pipeline import extract, stated_in_prose
 
 COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org")
 
@@ -359,8 +360,11 @@ def test_glued_table_two_run_without_prose_is_unresolved() -> None:
 
 
 def test_glued_table_two_run_settled_by_prose() -> None:
-    prose = "设立规范性文件库，集中公开现行有效行政规范性文件698件，动态更新本年度制发的规范性文件88件。"
-    findings = gb_tables.find_table_two(doc(prose + T2_GB2021), "gb2021")
+    text = "设立规范性文件库，集中公开现行有效行政规范性文件698件，动态更新本年度制发的规范性文件88件。"
+    document = doc(text + T2_GB2021)
+    stated = stated_in_prose(prose.find(document, "gb2021"))
+    assert stated == {"active.normative.in_force": {698}, "active.normative.issued": {88}}
+    findings = gb_tables.find_table_two(document, "gb2021", stated)
     values = single_values(findings)
     # 制发 88 and 现行有效 698 leave one split of 8855698: 88 | 55 | 698
     assert [values[f"active.normative.{c}"] for c in ("issued", "repealed", "in_force")] == [88, 55, 698]
@@ -370,7 +374,8 @@ def test_glued_table_two_run_settled_by_prose() -> None:
 
 def test_prose_that_leaves_several_splits_does_not_settle() -> None:
     # only 现行有效 698: 8|855|698, 88|55|698 and 885|5|698 all remain
-    findings = gb_tables.find_table_two(doc("现行有效行政规范性文件698件。" + T2_GB2021), "gb2021")
+    document = doc("现行有效行政规范性文件698件。" + T2_GB2021)
+    findings = gb_tables.find_table_two(document, "gb2021", stated_in_prose(prose.find(document, "gb2021")))
     assert not any(f.key.startswith("active.normative.") for f in findings.found)
     assert len(findings.unresolved) == 1
 
@@ -442,7 +447,7 @@ def test_glued_procurement_run_is_unresolved_with_the_true_split_among_candidate
 def test_pingtan_2022_tables() -> None:
     """Values read by eye off /work/shared/corpus/pingtan-2022.txt."""
     document = read_bytes((CORPUS / "pingtan-2022.txt").read_bytes(), "pingtan-2022.txt")
-    values = single_values(gb_tables.find(document, "gb2021"))
+    values = single_values(gb_tables.find(document, "gb2021", stated_in_prose(prose.find(document, "gb2021"))))
     # "一、本年新收政府信息公开申请数量 713000074": 71 natural persons + 3 firms = 74
     assert values["requests.by_applicant.natural_person.received"] == 71
     assert values["requests.by_applicant.commercial.received"] == 3

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, GOLD, SEEDS
 
-from service.ingest import MAX_BYTES, Document, IngestError, read_bytes, read_path, strip_chrome
+from service.core import Document
+from service.ingest import MAX_BYTES, IngestError, read_bytes, read_path, strip_chrome
 
 DATA = Path(__file__).resolve().parent / "data" / "ingest"
 

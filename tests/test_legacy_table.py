@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 from conftest import CORPUS, SEEDS
 
-from service.anchors import Findings, legacy_table, prose
-from service.ingest import Document, read_bytes
+from service.anchors import legacy_table, prose
+from service.core import Document, Findings
+from service.ingest import read_bytes
 from service.pipeline import stated_in_prose
 
 

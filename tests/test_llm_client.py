@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from openai_stub import OpenAIStub, Reply, hallucinating, user_prompt
 
-from service.ingest import Document, read_bytes
+from service.core import Document, Evidence
+from service.ingest import read_bytes
 from service.llm.client import LlmAssistant, LlmSettings, from_env, settings_from_env
 from service.llm.windows import WindowSettings
 from service.pipeline import extract
-from service.schema import Evidence, FieldValue, Provenance, ReportInfo, Result
+from service.schema import FieldValue, Provenance, ReportInfo, Result
 
 TEXT = """某某区人民政府2017年政府信息公开工作年度报告
 发布时间：2018-03-20
@@ -129,10 +130,10 @@ def test_right_answers_are_grounded_with_their_span(stub: OpenAIStub) -> None:
         f = by_key[item["key"]]
         assert f.value == item["value"] and f.source == "llm" and f.how == "llm-exact"
         assert doc.text[f.start : f.end] == item["quote"]
-    assert info["calls"] == 1 and info["errors"] == [] and info["accepted"] == 2
-    assert info["prompt_tokens"] > 0 and info["completion_tokens"] > 0
-    assert info["prompt_version"] == "prose.v1+rules.v1"
-    assert info["model"] == "stub-model" and info["cache_hits"] == 0
+    assert info.calls == 1 and info.errors == [] and info.accepted == 2
+    assert info.prompt_tokens > 0 and info.completion_tokens > 0
+    assert info.prompt_version == "prose.v1+rules.v1"
+    assert info.model == "stub-model" and info.cache_hits == 0
 
 
 def test_prompt_asks_only_open_keys_with_labels_and_candidates(stub: OpenAIStub) -> None:
@@ -155,8 +156,8 @@ def test_only_windows_of_the_text_are_sent(stub: OpenAIStub) -> None:
     sent = "".join(m["content"] for m in stub.requests[0]["messages"])
     assert FILLER not in sent  # the long run of boilerplate between the figures stays home
     assert "便民查阅点４个" in sent
-    assert info["window_chars"] < len(long_text) / 2
-    assert info["window_tokens_estimate"] < info["whole_report_tokens_estimate"]
+    assert info.window_chars < len(long_text) / 2
+    assert info.window_tokens_estimate < info.whole_report_tokens_estimate
 
 
 # --------------------------------------------------------------------------- hallucinations
@@ -171,7 +172,7 @@ def test_hallucinated_number_is_rejected(stub: OpenAIStub) -> None:
     )
     found, info = run(stub)
     assert [f.key for f in found] == ["capacity.staff_full_time"]
-    assert info["rejected"] == [
+    assert info.rejected == [
         {
             "key": "capacity.reading_points",
             "value": 40,
@@ -185,8 +186,8 @@ def test_quote_not_in_text_is_rejected(stub: OpenAIStub) -> None:
     stub.queue(Reply.items({"key": "capacity.staff", "value": 8, "quote": "本机关共有信息公开工作人员8名"}, *RIGHT))
     found, info = run(stub)
     assert "capacity.staff" not in {f.key for f in found}
-    assert info["rejected"][0]["reason"] == "quote not found in the report text"
-    assert info["accepted"] == 2
+    assert info.rejected[0]["reason"] == "quote not found in the report text"
+    assert info.accepted == 2
 
 
 def test_reworded_quote_matches_fuzzily_and_records_how(stub: OpenAIStub) -> None:
@@ -203,7 +204,7 @@ def test_reworded_quote_matches_fuzzily_and_records_how(stub: OpenAIStub) -> Non
 def test_malformed_json_is_reasked_with_the_error(stub: OpenAIStub) -> None:
     stub.queue(Reply.raw('{"items": [{"key": "capacity.staff_full_time", "value": 2,'), Reply.items(*RIGHT))
     found, info = run(stub)
-    assert len(stub.requests) == 2 and info["calls"] == 2
+    assert len(stub.requests) == 2 and info.calls == 2
     reask = json.dumps(stub.requests[1]["messages"], ensure_ascii=False)
     assert "Validation Error" in reask and "json" in reask.lower()
     assert {f.key for f in found} == {"capacity.reading_points", "capacity.staff_full_time"}
@@ -216,7 +217,7 @@ def test_schema_violation_is_reasked_with_the_validation_message(stub: OpenAIStu
     second = stub.requests[1]["messages"]
     assert len(second) > len(stub.requests[0]["messages"])
     assert "unknown key 'capacity.rooms'" in json.dumps(second, ensure_ascii=False)
-    assert len(found) == 2 and info["errors"] == []
+    assert len(found) == 2 and info.errors == []
 
 
 def test_wrong_type_reasked_then_given_up_within_the_reask_limit(stub: OpenAIStub) -> None:
@@ -225,7 +226,7 @@ def test_wrong_type_reasked_then_given_up_within_the_reask_limit(stub: OpenAIStu
     found, info = run(stub, reasks=1)
     assert found == [] and len(stub.requests) == 2  # first try + one re-ask, no transport retry
     assert "value must be a number" in json.dumps(stub.requests[1]["messages"], ensure_ascii=False)
-    assert len(info["errors"]) == 1 and "failed validation after 2 attempt(s)" in info["errors"][0]
+    assert len(info.errors) == 1 and "failed validation after 2 attempt(s)" in info.errors[0]
 
 
 # --------------------------------------------------------------------------- transport faults
@@ -234,7 +235,7 @@ def test_wrong_type_reasked_then_given_up_within_the_reask_limit(stub: OpenAIStu
 def test_429_honours_retry_after(stub: OpenAIStub) -> None:
     stub.queue(Reply.http(429, "slow down", retry_after="0.4"), Reply.items(*RIGHT))
     found, info = run(stub)
-    assert len(found) == 2 and info["calls"] == 2 and info["errors"] == []
+    assert len(found) == 2 and info.calls == 2 and info.errors == []
     gap = stub.request_times[1] - stub.request_times[0]
     assert gap >= 0.4  # the header, not the 0.01 s backoff, set the pause
 
@@ -244,27 +245,27 @@ def test_429_asking_longer_than_allowed_gives_up_at_once(stub: OpenAIStub) -> No
     started = time.monotonic()
     found, info = run(stub)
     assert found == [] and len(stub.requests) == 1 and time.monotonic() - started < 2
-    assert info["errors"] and "HTTP 429" in info["errors"][0]
+    assert info.errors and "HTTP 429" in info.errors[0]
 
 
 def test_500_is_retried_a_bounded_number_of_times(stub: OpenAIStub) -> None:
     stub.queue(*[Reply.http(500, "boom")] * 5)
     found, info = run(stub, attempts=3)
-    assert found == [] and len(stub.requests) == 3 and info["calls"] == 3
-    assert "HTTP 500" in info["errors"][0]
+    assert found == [] and len(stub.requests) == 3 and info.calls == 3
+    assert "HTTP 500" in info.errors[0]
 
 
 def test_500_then_success_recovers(stub: OpenAIStub) -> None:
     stub.queue(Reply.http(502, "bad gateway"), Reply.items(*RIGHT))
     found, info = run(stub)
-    assert len(found) == 2 and info["errors"] == [] and info["calls"] == 2
+    assert len(found) == 2 and info.errors == [] and info.calls == 2
 
 
 def test_400_is_not_retried(stub: OpenAIStub) -> None:
     stub.queue(Reply.http(400, "response_format json_schema not supported"), Reply.items(*RIGHT))
     found, info = run(stub)
     assert found == [] and len(stub.requests) == 1
-    assert "HTTP 400" in info["errors"][0]
+    assert "HTTP 400" in info.errors[0]
 
 
 def test_hanging_server_times_out_within_the_budget(stub: OpenAIStub) -> None:
@@ -272,7 +273,7 @@ def test_hanging_server_times_out_within_the_budget(stub: OpenAIStub) -> None:
     started = time.monotonic()
     found, info = run(stub, timeout=0.3, attempts=2)
     assert found == [] and len(stub.requests) == 2
-    assert "timed out" in info["errors"][0]
+    assert "timed out" in info.errors[0]
     assert time.monotonic() - started < 2.5
 
 
@@ -280,7 +281,7 @@ def test_time_budget_per_report_stops_retrying(stub: OpenAIStub) -> None:
     stub.queue(*[Reply.stall(5)] * 6)
     started = time.monotonic()
     found, info = run(stub, timeout=0.4, attempts=6, budget_seconds=0.9)
-    assert found == [] and info["errors"]
+    assert found == [] and info.errors
     assert len(stub.requests) < 6 and time.monotonic() - started < 2.5
 
 
@@ -290,7 +291,7 @@ def test_truncated_output_splits_the_keys_and_asks_again(stub: OpenAIStub) -> No
     first, second, third = (user_prompt(r).count("\n- ") for r in stub.requests)
     assert second < first and third < first and len(stub.requests) == 3
     assert {f.key for f in found} == {"capacity.reading_points", "capacity.staff_full_time"}
-    assert any("truncated" in e for e in info["errors"])
+    assert any("truncated" in e for e in info.errors)
 
 
 def test_output_cut_at_max_tokens_counts_as_truncated_even_without_finish_reason_length(stub: OpenAIStub) -> None:
@@ -298,7 +299,7 @@ def test_output_cut_at_max_tokens_counts_as_truncated_even_without_finish_reason
     cut = Reply.raw('{"items": [{"key": "capacity.reading_poi', completion_tokens=64)
     stub.queue(cut, cut, answer_for(RIGHT), answer_for(RIGHT))
     found, info = run(stub, max_tokens=64)
-    assert any("truncated" in e for e in info["errors"])
+    assert any("truncated" in e for e in info.errors)
     prompts = [user_prompt(r).count("\n- ") for r in stub.requests]
     assert prompts[2] < prompts[0] and prompts[3] < prompts[0]  # the keys were split in two and asked again
     assert {f.key for f in found} == {"capacity.reading_points", "capacity.staff_full_time"}
@@ -313,14 +314,14 @@ def test_truncated_output_of_a_single_key_is_an_error() -> None:
         assistant = LlmAssistant(fast(base_url=stub.base_url, windows=WindowSettings(call_keys=1), max_calls=2))
         found, info = assistant.propose(doc, draft)
     assert found == [] and len(stub.requests) == 2
-    assert all("truncated" in e for e in info["errors"][-2:])
+    assert all("truncated" in e for e in info.errors[-2:])
 
 
 def test_unreachable_server_records_the_error() -> None:
     with OpenAIStub() as stub:
         url = stub.base_url
     found, info = LlmAssistant(fast(base_url=url, attempts=2)).propose(document(), draft_for(document()))
-    assert found == [] and "cannot reach the server" in info["errors"][0]
+    assert found == [] and "cannot reach the server" in info.errors[0]
 
 
 # --------------------------------------------------------------------------- cache
@@ -331,7 +332,7 @@ def test_second_run_is_served_from_the_disk_cache(stub: OpenAIStub, tmp_path: Pa
     first, info1 = run(stub, cache_dir=tmp_path)
     second, info2 = run(stub, cache_dir=tmp_path)
     assert len(stub.requests) == 1  # no HTTP call the second time
-    assert info2["calls"] == 0 and info2["cache_hits"] == 1 and info1["cache_hits"] == 0
+    assert info2.calls == 0 and info2.cache_hits == 1 and info1.cache_hits == 0
     assert [(f.key, f.value, f.start, f.end) for f in first] == [(f.key, f.value, f.start, f.end) for f in second]
 
 
@@ -340,7 +341,7 @@ def test_cache_is_keyed_by_model_and_failures_are_not_cached(stub: OpenAIStub, t
     run(stub, cache_dir=tmp_path, attempts=1)  # failure: nothing cached
     run(stub, cache_dir=tmp_path)  # success: cached
     _, info = run(stub, cache_dir=tmp_path, model="other-model")
-    assert len(stub.requests) == 3 and info["cache_hits"] == 0
+    assert len(stub.requests) == 3 and info.cache_hits == 0
 
 
 # --------------------------------------------------------------------------- modes, async, config
@@ -374,7 +375,7 @@ def test_async_batch_runs_reports_concurrently(stub: OpenAIStub) -> None:
     assert len(stub.requests) == 3
     for found, info in results:
         assert {f.key for f in found} == {"capacity.reading_points", "capacity.staff_full_time"}
-        assert info["calls"] == 1 and info["errors"] == []
+        assert info.calls == 1 and info.errors == []
 
 
 def test_from_env_reads_the_configuration(tmp_path: Path) -> None:
@@ -420,8 +421,8 @@ def test_pipeline_merges_grounded_values_and_keeps_them_in_review(stub: OpenAISt
     stub.queue(*[answer_for(truth)] * 4)
     result = extract(doc, LlmAssistant(fast(base_url=stub.base_url)))
     llm = result.provenance.llm
-    assert llm is not None and llm["errors"] == [] and result.provenance.model == "stub-model"
-    assert result.provenance.prompt_version == llm["prompt_version"]
+    assert llm is not None and llm.errors == [] and result.provenance.model == "stub-model"
+    assert result.provenance.prompt_version == llm.prompt_version
     assert "training.trainees" not in result.fields
     # 专职人员2名: the anchors read it too, so model and anchor agree
     assert rules_only.fields["capacity.staff_full_time"].value == result.fields["capacity.staff_full_time"].value
@@ -443,8 +444,8 @@ def test_pipeline_keeps_the_rules_only_result_when_the_server_fails(stub: OpenAI
     stub.queue(*[Reply.http(503, "down")] * 20)
     result = extract(doc, LlmAssistant(fast(base_url=stub.base_url, attempts=2)))
     assert result.values() == rules_only.values()
-    assert result.provenance.llm is not None and result.provenance.llm["errors"]
-    assert all("HTTP 503" in e for e in result.provenance.llm["errors"])
+    assert result.provenance.llm is not None and result.provenance.llm.errors
+    assert all("HTTP 503" in e for e in result.provenance.llm.errors)
 
 
 @pytest.mark.parametrize("name", ["erdao-district-2017.txt", "daoli-district-2018.txt"])
@@ -456,7 +457,7 @@ def test_hallucinations_cost_no_auto_accept_precision(stub: OpenAIStub, shared_d
     stub.queue(*[hallucinating] * 8)
     result = extract(doc, LlmAssistant(fast(base_url=stub.base_url, max_calls=8)))
     info = result.provenance.llm
-    assert info is not None and info["calls"] >= 1 and info["rejected"], "the hallucinations were not exercised"
+    assert info is not None and info.calls >= 1 and info.rejected, "the hallucinations were not exercised"
     # nothing the model said is auto-accepted; it may only send more to review (an identity it breaks)
     auto = {k: f.value for k, f in result.fields.items() if not f.review}
     rules_auto = {k: f.value for k, f in rules_only.fields.items() if not f.review}

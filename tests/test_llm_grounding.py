@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.anchors import Found
+from service.core import Found
 from service.llm.grounding import Grounder, Rejected, normalise
 
 TEXT = (

@@ -80,9 +80,9 @@ def test_real_model_wiring_and_nothing_ungrounded_survives(llama_server: Server)
     info = result.provenance.llm
     assert info is not None, "the model step did not run"
     # the wiring: real requests went out and the server answered with usage figures
-    assert info["calls"] >= 1 and info["prompt_tokens"] > 0, info
-    assert not any("cannot reach" in e or "timed out" in e for e in info["errors"]), info["errors"]
-    assert info["window_tokens_estimate"] < info["whole_report_tokens_estimate"]
+    assert info.calls >= 1 and info.prompt_tokens > 0, info
+    assert not any("cannot reach" in e or "timed out" in e for e in info.errors), info.errors
+    assert info.window_tokens_estimate < info.whole_report_tokens_estimate
     # whatever the model said, an anchor's value never changes
     for key, field in rules_only.fields.items():
         assert result.fields[key].value == field.value, key
@@ -101,13 +101,13 @@ def test_real_model_wiring_and_nothing_ungrounded_survives(llama_server: Server)
             assert field.review, f"{key}: a model-only value must go to review"
     # the small model does propose values (schema-constrained decoding makes it fill the list), so the
     # grounding really was exercised; everything it proposed is either grounded above or rejected
-    proposed = info["accepted"] + len(info["rejected"])
+    proposed = info.accepted + len(info.rejected)
     assert proposed > 0, f"the model proposed nothing, grounding not exercised: {info}"
-    assert all(item["reason"] for item in info["rejected"])
-    assert len(llm_readings) <= info["accepted"]
+    assert all(item["reason"] for item in info.rejected)
+    assert len(llm_readings) <= info.accepted
     print(
-        f"\nllama.cpp/Gemma: {info['calls']} requests, {info['prompt_tokens']}+{info['completion_tokens']} "
-        f"tokens, accepted {info['accepted']}, rejected {len(info['rejected'])}, errors {info['errors']}"
+        f"\nllama.cpp/Gemma: {info.calls} requests, {info.prompt_tokens}+{info.completion_tokens} "
+        f"tokens, accepted {info.accepted}, rejected {len(info.rejected)}, errors {info.errors}"
     )
 
 
@@ -115,6 +115,6 @@ def test_llama_cpp_refuses_json_schema_mode_and_the_report_keeps_its_rules_resul
     document = read_path(SEEDS / "erdao-district-2017.txt")
     result = extract(document, LlmAssistant(settings(llama_server, mode="json_schema", attempts=1)))
     info = result.provenance.llm
-    assert info is not None and info["errors"]
-    assert any("HTTP 500" in e and "json_object" in e for e in info["errors"]), info["errors"]
+    assert info is not None and info.errors
+    assert any("HTTP 500" in e and "json_object" in e for e in info.errors), info.errors
     assert result.values() == extract(document).values()

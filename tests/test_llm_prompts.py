@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from service.core import Evidence
 from service.llm import prompts
 from service.llm.prompts import estimate_tokens, load, render, render_windows
 from service.llm.windows import Call
-from service.schema import Candidate, Evidence, FieldValue, Provenance, ReportInfo, Result
+from service.schema import Candidate, FieldValue, Provenance, ReportInfo, Result
 
 
 def draft(fields: dict[str, FieldValue] | None = None) -> Result:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.llm.scope import GB_PROSE_KEYS, LEGACY_PROSE_KEYS, scope_of, table_keys
+from service.llm.scope import scope_of, table_keys
 from service.schema import (
     FIELD_TYPES,
     Candidate,
@@ -13,6 +13,8 @@ from service.schema import (
     Result,
     Unresolved,
 )
+from service.templates.legacy import LEGACY_PROSE_KEYS
+from service.templates.national import NATIONAL_PROSE_KEYS as GB_PROSE_KEYS
 
 
 def value(v: object, *, review: bool = False, candidates: list[Candidate] | None = None) -> FieldValue:

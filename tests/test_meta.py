@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import SHARED
 
-from service.anchors import Findings, meta
-from service.ingest import Document, read_bytes
+from service.anchors import meta
+from service.core import Document, Findings
+from service.ingest import read_bytes
 from service.pipeline import extract
 
 GOLD = Path(__file__).resolve().parent.parent / "gold"

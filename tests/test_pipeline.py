@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import SHARED
 
-from service.anchors import Found
-from service.ingest import Document, read_bytes
+from service.core import Document, Found
+from service.ingest import read_bytes
 from service.numbers import NUMBER_RE, ZERO_WORDS, parse_number, to_halfwidth
 from service.pipeline import extract
-from service.schema import FIELD_TYPES, Result
+from service.schema import FIELD_TYPES, LlmProvenance, Result
 
 REPORTS = sorted(
     p
@@ -191,9 +191,9 @@ class FakeAssistant:
         self.proposals = proposals
         self.drafts: list[Result] = []
 
-    def propose(self, document: Document, draft: Result) -> tuple[list[Found], dict]:
+    def propose(self, document: Document, draft: Result) -> tuple[list[Found], LlmProvenance]:
         self.drafts.append(draft)
-        return self.proposals, {"model": "fake-model", "prompt_version": "p1", "calls": 1}
+        return self.proposals, LlmProvenance(model="fake-model", prompt_version="p1", calls=1)
 
 
 def test_model_proposals_are_merged_below_the_anchors() -> None:
@@ -261,3 +261,26 @@ def test_a_verbatim_model_value_that_completes_an_identity_is_confirmed() -> Non
     assert (confirmed.review, confirmed.source, confirmed.reason) == (False, "llm", "confirmed by L-staff")
     # a quote found only approximately is never confirmed, whatever the arithmetic says
     assert extract(document, FakeAssistant([fuzzy])).fields["capacity.staff_part_time"].review
+
+
+def test_the_check_that_sent_a_field_to_review_is_data_not_reason_text() -> None:
+    from service.core import Check, Evidence
+    from service.pipeline import mark_failed_checks, release_fixed_checks
+    from service.schema import FieldValue
+
+    def field(value: int) -> FieldValue:
+        return FieldValue(
+            value=value, confidence=0.93, review=False, source="table", evidence=Evidence(start=0, end=1, quote="x")
+        )
+
+    keys = ["review.total", "review.upheld", "review.corrected", "review.other"]
+    fields = {key: field(v) for key, v in zip(keys, (5, 2, 1, 1), strict=True)}
+    failed = Check(id="L-review[review]", status="fail", keys=keys, message="5 ≠ 4")
+    mark_failed_checks(fields, [failed])
+    assert all(f.review and f.held_by == "L-review[review]" for f in fields.values())
+    fields["review.other"].reason = "a person's note"  # the reason text is free to change
+    fields["review.total"].held_by = None  # …and without the data nothing is released
+    release_fixed_checks(fields, [Check(id="L-review[review]", status="pass", keys=keys)])
+    assert not fields["review.other"].review and fields["review.other"].held_by is None
+    assert fields["review.other"].confidence == 0.93
+    assert fields["review.total"].review

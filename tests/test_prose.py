@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from service.anchors import Findings, prose
-from service.ingest import Document, read_bytes
+from service.anchors import prose
+from service.core import Document, Findings
+from service.ingest import read_bytes
 
 
 def doc(text: str) -> Document:
     return read_bytes(text.encode("utf-8"), "report.txt")
 
 
-def find(text: str) -> tuple[Document, Findings]:
+def find(text: str, template: str | None = None) -> tuple[Document, Findings]:
     document = doc(text)
-    return document, prose.find(document)
+    return document, prose.find(document, template)
 
 
 def values(findings: Findings) -> dict[str, object]:
@@ -247,9 +248,17 @@ def test_a_counting_rule_in_a_table_label_is_not_a_figure() -> None:
 
 
 def test_section_six_fee_figures_of_the_2021_template() -> None:
-    _, findings = find("本年度发出收费通知2件，收费通知总金额600元，实际收取总金额380元。")
+    _, findings = find("本年度发出收费通知2件，收费通知总金额600元，实际收取总金额380元。", "gb2021")
     assert values(findings) == {
         "fees.notices": 2,
         "fees.notices_amount": pytest.approx(0.06),
         "fees.collected": pytest.approx(0.038),
     }
+
+
+def test_table_two_figures_in_prose_only_for_the_template_that_holds_them() -> None:
+    text = "集中公开现行有效行政规范性文件698件，本年度制发的规范性文件88件。"
+    gb2021 = {f.key: f.value for f in prose.find(doc(text), "gb2021").found}
+    assert gb2021["active.normative.in_force"] == 698 and gb2021["active.normative.issued"] == 88
+    legacy = {f.key for f in prose.find(doc(text), "legacy").found}
+    assert not any(key.startswith("active.normative.") for key in legacy)  # not legacy keys: never emitted

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.anchors import Found
 from service.confidence import BASE_CONFIDENCE, REVIEW_BELOW, confidence_for, needs_review
+from service.core import Found
 from service.reconcile import merge, same_value
 
 TEXT = (
@@ -131,3 +131,17 @@ def test_confidence_threshold() -> None:
     assert needs_review(confidence_for("label-loose"))
     assert needs_review(confidence_for("llm-exact"))
     assert confidence_for("table-identity", agreeing_sources=3) <= 0.995
+
+
+@pytest.mark.parametrize(("other", "agree"), [(1.005, True), (0.995, True), (1.0051, False), (0.9949, False)])
+def test_wan_boundary_is_the_one_rule_of_reconcile_and_eval(other: float, agree: bool) -> None:
+    """Reconcile and the eval share service.schema.values_equal: 0.005 apart is the same value for both."""
+    from eval.score import values_equal as scored_equal
+    from service.schema import values_equal
+
+    assert same_value is values_equal and scored_equal is values_equal
+    table = at("| 74", "fees.collected", 1.0, "table", "table-cell")
+    prose = at("5394432.52元", "fees.collected", other, "prose", "label-exact")
+    _, conflicts = merge([table, prose], TEXT)
+    assert (conflicts == []) is agree
+    assert values_equal("fees.collected", other, 1.0) is agree

@@ -14,8 +14,9 @@ from sqlalchemy import text
 
 from eval.validate_gold import validate_file
 from service.checks import identity_violations, run_checks
+from service.core import Evidence
 from service.pipeline import mark_failed_checks
-from service.schema import Evidence, FieldValue, Provenance, ReportInfo, Result, Unresolved
+from service.schema import FieldValue, Provenance, ReportInfo, Result, Unresolved
 from service.storage import (
     DB_NAME,
     MAX_ATTEMPTS,

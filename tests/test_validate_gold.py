@@ -110,7 +110,10 @@ def test_note_on_unknown_key_is_a_warning(tmp_path):
 def test_applicant_columns_only_in_gb_templates(tmp_path):
     errors = errors_of(tmp_path, with_fields(requests__by_applicant__natural_person__received=20))
     assert errors == [
-        ("requests.by_applicant.natural_person.received", "applicant columns exist only in gb2019/gb2021 table 三")
+        (
+            "requests.by_applicant.natural_person.received",
+            "applicant columns exist only in the national templates' table 三",
+        )
     ]
 
 
@@ -160,12 +163,33 @@ def test_repository_gold_has_no_errors():
 
 def test_template_specific_keys_warn(tmp_path):
     legacy = problems_of(tmp_path, with_fields(requests__carried_over=2))
-    assert legacy == [("warning", "requests.carried_over", "a gb table key in a legacy report")]
+    assert legacy == [
+        ("warning", "requests.carried_over", "not a key of the legacy template (a key of gb2021, gb2019)")
+    ]
     gb = with_fields(
         meta__template="gb2021", meta__year=2022, active__procurement__items=3, requests__channel__online=1
     )
     del gb["fields"]["review.total"]  # keep T4-blocks out of the way: no total, nothing to check
     assert problems_of(tmp_path, gb) == [
-        ("warning", "active.procurement.items", "a gb2019 table 二 key in a gb2021 report"),
-        ("warning", "requests.channel.online", "a legacy-only key in a gb2021 report"),
+        ("warning", "active.procurement.items", "not a key of the gb2021 template (a key of gb2019)"),
+        ("warning", "requests.channel.online", "not a key of the gb2021 template (a key of legacy)"),
     ]
+
+
+def test_second_form_must_name_an_existing_report(tmp_path):
+    console = Console(file=io.StringIO(), width=200)
+    write(tmp_path, OK)
+    page = {**OK, "report": "erdao-district-2017-page", "source": "erdao-district-2017-page.html"}
+    write(tmp_path, {**page, "same_as": "erdao-district-2017"})
+    assert main([str(tmp_path)], console) == 0
+    write(tmp_path, {**page, "same_as": "no-such-report"})
+    assert main([str(tmp_path)], console) == 1
+    assert "same_as: no gold file no-such-report.json" in console.file.getvalue()
+
+
+def test_identical_fields_without_same_as_warn(tmp_path):
+    console = Console(file=io.StringIO(), width=200)
+    write(tmp_path, OK)
+    write(tmp_path, {**OK, "report": "erdao-copy", "source": "erdao-copy.txt"})
+    assert main([str(tmp_path)], console) == 0  # a warning: the harness scores it as a format check
+    assert "erdao-district-2017.json: same fields as erdao-copy.json without 'same_as'" in console.file.getvalue()

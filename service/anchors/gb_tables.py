@@ -15,15 +15,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from service.anchors import Findings, Found, in_pipe_row
+from service.anchors import in_pipe_row
 from service.checks import T4_BLOCKS, T4_CELLS, run_checks, t3_rows
-from service.ingest import Document
-from service.schema import APPLICANT_COLUMNS, Evidence, Unresolved
+from service.core import Document, Evidence, Findings, Found
+from service.schema import APPLICANT_COLUMNS, Unresolved
+from service.templates.national import TABLE_THREE_START
+from service.templates.registry import national, table_three_row_words
 
 MAX_PARSES = 64
 BLANK = ""
 
-T3_START = re.compile(r"本年新收政府信息公开申请数量")
+T3_START = re.compile(re.escape(TABLE_THREE_START))
 T3_LAST_ROW = re.compile(r"结转下年度继续办理")
 T4_HEADING = re.compile(r"行政\S{0,2}复议")
 T4_END = re.compile(r"[五六七]\s*[、.．]\s*(?:存在的|政府信息公开工作存在|其他需要报告)|存在的主要问题")
@@ -228,34 +230,7 @@ def find_table_three(document: Document, template: str) -> Findings:
 
 
 # Words that name each table-三 row, for reading a table whose rows cannot all be found in order.
-T3_ROW_WORDS: dict[str, str] = {
-    "received": r"本年新收",
-    "carried_over": r"上年结转",
-    "granted": r"予以公开",
-    "partial": r"部分公开",
-    "refused_reason.state_secret": r"国家秘密",
-    "refused_reason.prohibited_by_law": r"禁止公开",
-    "refused_reason.security_stability": r"三安全一稳定",
-    "refused_reason.third_party_rights": r"第三方合法权益",
-    "refused_reason.internal_affairs": r"内部事务",
-    "refused_reason.process_info": r"过程性信息",
-    "refused_reason.enforcement_files": r"行政执法案卷",
-    "refused_reason.query_matters": r"行政查询事项",
-    "not_held": r"不掌握",
-    "needs_creation": r"另行制作",
-    "unclear": r"仍不明确",
-    "not_processed.complaint": r"信访举报投诉",
-    "not_processed.duplicate": r"重复申请",
-    "not_processed.publication": r"公开出版物",
-    "not_processed.excessive": r"大量反复申请",
-    "not_processed.confirmation": r"重新出具",
-    "other_handling.total": r"其他处理",
-    "other_handling.no_correction": r"逾期不补正",
-    "other_handling.unpaid": r"缴纳费用",
-    "other_handling.other": r"\d?\s*[.．、]\s*其他(?!法律)",
-    "processed_total": r"总计",
-    "carried_forward": r"结转下年度",
-}
+T3_ROW_WORDS: dict[str, str] = table_three_row_words()
 
 
 def _rows_by_label(document: Document, start: int, end: int, template: str) -> Findings:
@@ -388,44 +363,20 @@ def find_table_four(document: Document, template: str) -> Findings:
 
 # --------------------------------------------------------------------------- table 二
 
-T2_ROWS = {
-    "gb2021": [
-        ("规章", "active.rules", ("issued", "repealed", "in_force")),
-        ("规范性文件", "active.normative", ("issued", "repealed", "in_force")),
-        ("行政许可", "active.licensing", ("decisions",)),
-        ("行政处罚", "active.penalty", ("decisions",)),
-        ("行政强制", "active.coercion", ("decisions",)),
-        ("行政事业性收费", "active.fees", ("amount",)),
-    ],
-    "gb2019": [
-        ("规章", "active.rules", ("new_made", "new_published", "total_published")),
-        ("规范性文件", "active.normative", ("new_made", "new_published", "total_published")),
-        ("行政许可", "active.licensing", ("prev_items", "change", "decisions")),
-        ("其他对外管理服务事项", "active.other_services", ("prev_items", "change", "decisions")),
-        ("行政处罚", "active.penalty", ("prev_items", "change", "decisions")),
-        ("行政强制", "active.coercion", ("prev_items", "change", "decisions")),
-        ("行政事业性收费", "active.fees", ("prev_items", "change")),
-        ("政府集中采购", "active.procurement", ("items", "amount")),
-    ],
-}
+T2_ROWS = {spec.name: [row.as_tuple() for row in spec.table_two] for spec in national()}
 T2_START = re.compile(r"第二十条\s*第\s*[（(]\s*一\s*[）)]\s*项")
-T2_BOUNDARY = re.compile(
-    r"第二十条|信息内容|行政规范性文件|规范性文件|规章|行政许可|其他对外管理服务事项|行政处罚"
-    r"|行政强制|行政事业性收费|政府集中采购|[一二三四]\s*、"
+T2_ROW_LABELS = sorted(
+    {row.printed or row.label for spec in national() for row in spec.table_two}
+    | {row.label for spec in national() for row in spec.table_two},
+    key=len,
+    reverse=True,
 )
+T2_BOUNDARY = re.compile(r"第二十条|信息内容|" + "|".join(map(re.escape, T2_ROW_LABELS)) + r"|[一二三四]\s*、")
 T2_VALUE = re.compile(r"[-－]?\d+(?:\.\d+)?\s*(?:万元|元)?")
-# words a report uses in prose for a table-二 column, to settle a glued run
-T2_PROSE_WORDS = {
-    "issued": "制发",
-    "repealed": "废止",
-    "in_force": "现行有效",
-    "new_made": "制作",
-    "new_published": "新公开",
-    "total_published": "公开总",
-}
 
 
-def find_table_two(document: Document, template: str) -> Findings:
+def find_table_two(document: Document, template: str, stated: dict[str, set] | None = None) -> Findings:
+    """``stated``: key → values the prose states, which may settle a row printed as one run of digits."""
     text, findings = document.text, Findings()
     start_match = T2_START.search(text)
     t3 = T3_START.search(text)
@@ -441,7 +392,7 @@ def find_table_two(document: Document, template: str) -> Findings:
         stop = boundary.start() if boundary else end
         values = list(T2_VALUE.finditer(text, label_end, stop))
         keys = [f"{prefix}.{column}" for column in columns]
-        _emit_t2_row(document, findings, label_at, keys, values)
+        _emit_t2_row(document, findings, label_at, keys, values, stated or {})
     return findings
 
 
@@ -452,7 +403,12 @@ def _t2_label(text: str, label: str, start: int, end: int) -> re.Match[str] | No
 
 
 def _emit_t2_row(
-    document: Document, findings: Findings, label_at: int, keys: list[str], values: list[re.Match[str]]
+    document: Document,
+    findings: Findings,
+    label_at: int,
+    keys: list[str],
+    values: list[re.Match[str]],
+    stated: dict[str, set],
 ) -> None:
     text = document.text
     tokens = _merged_cells_once([m for m in values if m.group().strip()], text, label_at, len(keys))
@@ -480,7 +436,7 @@ def _emit_t2_row(
         return
     run = " ".join(runs)
     candidates = list(islice(_t2_splits(keys, runs), 200))
-    settled = _settle_by_prose(text, keys, candidates)
+    settled = _settle_by_prose(stated, keys, candidates)
     if len(candidates) == 1 or settled is not None:
         chosen = candidates[0] if len(candidates) == 1 else settled
         note = None if len(candidates) == 1 else "glued run settled by the report's prose"
@@ -582,31 +538,21 @@ def _run_splits(keys: list[str], run: str) -> Iterator[tuple[int | float, ...]]:
         yield tuple(values)
 
 
-def _settle_by_prose(text: str, keys: list[str], candidates: list[tuple]) -> tuple | None:
-    """The one split whose cells the prose confirms (e.g. 现行有效…698件 for in_force)."""
-    confirmed: dict[str, set] = {}
-    for key in keys:
-        word = T2_PROSE_WORDS.get(key.rsplit(".", 1)[1])
-        if not word:
-            continue
-        pattern = re.compile(re.escape(word) + r"[^。；;\d]{0,14}?(\d+)\s*[件条个]")
-        confirmed[key] = {int(m.group(1)) for m in pattern.finditer(text)}
-    if not any(confirmed.values()):
+def _settle_by_prose(stated: dict[str, set], keys: list[str], candidates: list[tuple]) -> tuple | None:
+    """The one split whose cells the prose confirms (现行有效行政规范性文件698件 for in_force): every cell the
+    prose states agrees, and at least one is stated."""
+    confirmed = {key: stated[key] for key in keys if stated.get(key)}
+    if not confirmed:
         return None
-    matching = [
-        c
-        for c in candidates
-        if all(not confirmed.get(k) or v in confirmed[k] for k, v in zip(keys, c, strict=True))
-        and any(confirmed.get(k) and v in confirmed[k] for k, v in zip(keys, c, strict=True))
-    ]
+    matching = [c for c in candidates if all(v in confirmed[k] for k, v in zip(keys, c, strict=True) if k in confirmed)]
     return matching[0] if len(matching) == 1 else None
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def find(document: Document, template: str) -> Findings:
-    findings = find_table_two(document, template)
+def find(document: Document, template: str, stated: dict[str, set] | None = None) -> Findings:
+    findings = find_table_two(document, template, stated)
     findings.extend(find_table_three(document, template))
     findings.extend(find_table_four(document, template))
     return findings

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
-from service.anchors import Findings, Found
-from service.ingest import Document
-from service.lexicon import LEGACY_PARENT, UNKEYED_CHANNEL_ROW, legacy_table_key
+from service.core import Document, Evidence, Findings, Found
 from service.numbers import yuan_to_wan
-from service.schema import FIELD_TYPES, Evidence, Unresolved
+from service.schema import FIELD_TYPES, Unresolved
+from service.templates.legacy import LEGACY_PARENT, UNKEYED_CHANNEL_ROW, legacy_table_key
 
 TABLE_START = re.compile(r"统\s*计\s*指\s*标|指\s*标\s*名\s*称")
 TABLE_END = re.compile(r"填表日期|单位负责人|附件下载|填报人")

@@ -6,8 +6,10 @@ import re
 
 import cn2an
 
-from service.anchors import Findings, Found
-from service.ingest import Document
+from service.core import Document, Findings, Found
+from service.templates.legacy import STATISTICS_TABLE_MARKER
+from service.templates.national import TABLE_THREE_START
+from service.templates.registry import national
 
 BODY_MARKER = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
 HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<v>\S.*?)\s*$", re.M)
@@ -24,29 +26,9 @@ SIGNED_DATE = re.compile(
     re.M,
 )
 
-# Headers of table 二 that only one national template prints.
-GB2021_MARKERS = (
-    "本年制发件数",
-    "本年废止件数",
-    "现行有效件数",
-    "〔2021〕30号",
-    "[2021]30号",
-    "本年处理决定数量",
-    "逾期不补正",
-    "逾期未按收费通知要求缴纳费用",
-)
-GB2019_MARKERS = (
-    "本年新制作数量",
-    "本年新公开数量",
-    "对外公开总数量",
-    "〔2019〕60号",
-    "[2019]60号",
-    "政府集中采购",
-    "上一年项目数量",
-    "采购总金额",
-)
-TABLE_THREE_MARKER = "本年新收政府信息公开申请数量"
-LEGACY_TABLE_MARKER = re.compile(r"统\s*计\s*指\s*标|指\s*标\s*名\s*称|情况统计表")
+# What only one template prints: the markers of each template's spec (service/templates).
+TABLE_THREE_MARKER = TABLE_THREE_START
+LEGACY_TABLE_MARKER = re.compile(STATISTICS_TABLE_MARKER)
 ISSUER_LINE = re.compile(r"(?!正文$)[\u4e00-\u9fff（）()]{2,30}")  # a heading's first line naming the body
 GENERIC_ISSUERS = {"政府", "人民政府", "本机关", "我单位"}
 
@@ -162,15 +144,15 @@ def template_of(findings: Findings) -> str | None:
 
 def detect_template(text: str) -> str:
     """The national template whose table-二 headers the report prints; legacy when it prints neither."""
-    score_2021 = sum(marker in text for marker in GB2021_MARKERS)
-    score_2019 = sum(marker in text for marker in GB2019_MARKERS)
-    if max(score_2021, score_2019) >= 2 or TABLE_THREE_MARKER in text:
-        return "gb2021" if score_2021 >= score_2019 else "gb2019"
+    scores = {spec.name: sum(marker in text for marker in spec.markers) for spec in national()}
+    best = max(scores, key=scores.__getitem__)  # a tie goes to the first listed (the newer template)
+    if scores[best] >= 2 or TABLE_THREE_MARKER in text:
+        return best
     return "legacy"
 
 
 def _template_evidence(text: str, template: str) -> tuple[int, int] | None:
-    markers = {"gb2021": GB2021_MARKERS, "gb2019": GB2019_MARKERS}.get(template, ())
+    markers = {spec.name: spec.markers for spec in national()}.get(template, ())
     for marker in (*markers, TABLE_THREE_MARKER):
         at = text.find(marker)
         if at >= 0:

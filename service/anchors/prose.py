@@ -11,8 +11,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 
-from service.anchors import Findings, Found, in_pipe_row
-from service.ingest import Document
+from service.anchors import in_pipe_row
+from service.core import Document, Findings, Found
 from service.lexicon import (
     COUNT_UNITS,
     DEADLINE,
@@ -34,6 +34,7 @@ from service.lexicon import (
 )
 from service.numbers import parse_number, yuan_to_wan
 from service.schema import FIELD_TYPES
+from service.templates.registry import spec_for
 
 _COMPILED = [(re.compile(f"(?P<label>{label}){GAP % gap}{NUM}"), key) for label, key, gap in LABEL_THEN_NUMBER]
 _COMPILED_AFTER = [(re.compile(pattern + r"\s*(?:共)?"), key) for pattern, key in NUMBER_THEN_LABEL]
@@ -41,7 +42,9 @@ _COMPILED_ZERO = [(re.compile(pattern), key) for pattern, key in ZERO_STATEMENTS
 
 
 def find(document: Document, template: str | None = None) -> Findings:
+    """Every metric the prose states, for the keys a report of ``template`` can hold."""
     text, findings = document.text, Findings()
+    holds = spec_for(template).keys
     view, to_text = joined_view(text)
     claims: list[tuple[int, int, str]] = []
 
@@ -53,6 +56,8 @@ def find(document: Document, template: str | None = None) -> Findings:
         return True
 
     def emit(key: str, value: object, start: int, end: int, how: str, **extra: object) -> None:
+        if key not in holds:
+            return  # a key of another template (制发规范性文件 is a table-二 cell only in gb2021)
         findings.found.append(
             Found(
                 key,

@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from service.converters.pdf import PdfLayout
+from typing import Any, Literal
 
 Kind = Literal["text", "markdown", "html", "pdf"]
 
@@ -37,7 +34,7 @@ class Converted:
     text: str
     kind: Kind
     encoding: str
-    layout: PdfLayout | None = None
+    layout: Any = None  # a service.converters.pdf.PdfLayout (not imported: pdf.py builds on this module)
     warnings: tuple[str, ...] = ()
     info: dict = field(default_factory=dict)
 

@@ -32,7 +32,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from service.converters import ocr
+import service.converters.ocr as ocr
 from service.converters.base import INVISIBLE, SPACES, Converted, IngestError, is_wide
 
 MAGIC = b"%PDF-"

@@ -5,7 +5,7 @@ the report text itself confirms.
 service.llm.windows), renders the versioned prompts (service.llm.prompts), asks through instructor
 with the pydantic response model (service.llm.response), grounds every answer in the text
 (service.llm.grounding) and caches answers on disk (service.llm.cache). It never raises: whatever
-fails is recorded in ``info["errors"]`` and the report keeps its rules-only values.
+fails is recorded in ``info.errors`` and the report keeps its rules-only values.
 
 Instructor modes (``NIANBAO_LLM_MODE``), instructor pinned at 1.17.0:
 
@@ -52,15 +52,14 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_exponential, wait_random
 
-from service.anchors import Found
-from service.ingest import Document
+from service.core import Document, Found
 from service.llm.cache import DiskCache, cache_key
 from service.llm.grounding import Grounder, Rejected
 from service.llm.prompts import estimate_messages, estimate_tokens, load, render
 from service.llm.response import Proposal, Proposals, response_model_for, response_schema_version
 from service.llm.scope import JOBS, scope_of
 from service.llm.windows import Call, WindowSettings, plan_calls
-from service.schema import Result
+from service.schema import LlmProvenance, Result
 
 MODES: dict[str, instructor.Mode] = {
     "tools": instructor.Mode.TOOLS,
@@ -239,7 +238,7 @@ class LlmAssistant:
 
     # ------------------------------------------------------------------ public API
 
-    def propose(self, document: Document, draft: Result) -> tuple[list[Found], dict[str, Any]]:
+    def propose(self, document: Document, draft: Result) -> tuple[list[Found], LlmProvenance]:
         """Grounded candidates for the open keys of ``draft``, and the provenance info."""
         session = self._session(document, draft)
         try:
@@ -251,7 +250,7 @@ class LlmAssistant:
 
     async def apropose(
         self, document: Document, draft: Result, client: openai.AsyncOpenAI | None = None
-    ) -> tuple[list[Found], dict[str, Any]]:
+    ) -> tuple[list[Found], LlmProvenance]:
         """``propose`` on an async client (one is made and closed when none is given)."""
         if client is None:
             async with self._async_client() as own:
@@ -266,12 +265,12 @@ class LlmAssistant:
 
     async def propose_many(
         self, items: Iterable[tuple[Document, Result]], concurrency: int = 4
-    ) -> list[tuple[list[Found], dict[str, Any]]]:
+    ) -> list[tuple[list[Found], LlmProvenance]]:
         """Many reports at once, at most ``concurrency`` in flight (for batch runs)."""
         gate = asyncio.Semaphore(max(1, concurrency))
         async with self._async_client() as client:
 
-            async def one(document: Document, draft: Result) -> tuple[list[Found], dict[str, Any]]:
+            async def one(document: Document, draft: Result) -> tuple[list[Found], LlmProvenance]:
                 async with gate:
                     return await self.apropose(document, draft, client)
 
@@ -279,7 +278,9 @@ class LlmAssistant:
 
     # ------------------------------------------------------------------ the session (no I/O but the cache)
 
-    def _session(self, document: Document, draft: Result) -> Generator[Request, Outcome, tuple[list[Found], dict]]:
+    def _session(
+        self, document: Document, draft: Result
+    ) -> Generator[Request, Outcome, tuple[list[Found], LlmProvenance]]:
         """Plans the calls, yields each uncached one as a Request, grounds the answers."""
         settings = self.settings
         started = time.monotonic()
@@ -292,14 +293,14 @@ class LlmAssistant:
             for job in JOBS:
                 calls, absent = plan_calls(text, job, scope.keys.get(job, []), draft, settings.windows)
                 queue.extend(calls)
-                info["keys_not_in_text"] += len(absent)
+                info.keys_not_in_text += len(absent)
             if len(queue) > settings.max_calls:
                 dropped = queue[settings.max_calls :]
                 queue = queue[: settings.max_calls]
-                info["errors"].append(
+                info.errors.append(
                     f"call limit {settings.max_calls} reached: {sum(len(c.keys) for c in dropped)} keys not asked"
                 )
-            info["text_tokens_estimate"] = estimate_tokens(text)
+            info.text_tokens_estimate = estimate_tokens(text)
             grounder = Grounder(text)
             seen: set[str] = set()
             deadline = started + settings.budget_seconds
@@ -309,12 +310,12 @@ class LlmAssistant:
                 calls_made += 1
                 messages = render(call, text, draft)
                 prompt = load(call.job)
-                versions = set(filter(None, (info["prompt_version"] or "").split(","))) | {prompt.version}
-                info["prompt_version"] = ",".join(sorted(versions))
-                info["asked"][call.job] = info["asked"].get(call.job, []) + call.keys
-                info["window_tokens_estimate"] += estimate_messages(messages)
-                info["whole_report_tokens_estimate"] += estimate_messages(render(call, text, draft, whole_text=True))
-                info["window_chars"] += call.chars
+                versions = set(filter(None, (info.prompt_version or "").split(","))) | {prompt.version}
+                info.prompt_version = ",".join(sorted(versions))
+                info.asked[call.job] = info.asked.get(call.job, []) + call.keys
+                info.window_tokens_estimate += estimate_messages(messages)
+                info.whole_report_tokens_estimate += estimate_messages(render(call, text, draft, whole_text=True))
+                info.window_chars += call.chars
                 key = cache_key(
                     model=settings.model,
                     mode=settings.mode,
@@ -325,21 +326,21 @@ class LlmAssistant:
                 )
                 cached = self.cache.get(key) if self.cache else None
                 if cached is not None:
-                    info["cache_hits"] += 1
+                    info.cache_hits += 1
                     items = cached["items"]
                 else:
                     outcome = yield Request(call, messages, deadline)
-                    info["calls"] += outcome.requests
-                    info["prompt_tokens"] += outcome.prompt_tokens
-                    info["completion_tokens"] += outcome.completion_tokens
+                    info.calls += outcome.requests
+                    info.prompt_tokens += outcome.prompt_tokens
+                    info.completion_tokens += outcome.completion_tokens
                     if outcome.truncated and len(call.keys) > 1 and calls_made + len(queue) + 2 <= settings.max_calls:
                         half = len(call.keys) // 2
                         for part in (call.keys[:half], call.keys[half:]):
                             queue[:0] = plan_calls(text, call.job, part, draft, settings.windows)[0]
-                        info["errors"].append(f"{call.job}: output truncated, asking again in two halves")
+                        info.errors.append(f"{call.job}: output truncated, asking again in two halves")
                         continue
                     if outcome.error is not None:
-                        info["errors"].append(f"{call.job} ({len(call.keys)} keys): {outcome.error}")
+                        info.errors.append(f"{call.job} ({len(call.keys)} keys): {outcome.error}")
                         continue
                     items = outcome.items or []
                     if self.cache:
@@ -348,35 +349,17 @@ class LlmAssistant:
                         )
                 found.extend(self._ground(items, call, grounder, seen, info))
         except Exception as exc:  # never let the model step cost the report its rules-only result
-            info["errors"].append(f"internal error in the LLM step: {type(exc).__name__}: {exc}")
-        info["accepted"] = len(found)
-        info["elapsed_seconds"] = round(time.monotonic() - started, 3)
+            info.errors.append(f"internal error in the LLM step: {type(exc).__name__}: {exc}")
+        info.accepted = len(found)
+        info.elapsed_seconds = round(time.monotonic() - started, 3)
         return found, info
 
-    def _new_info(self) -> dict[str, Any]:
-        return {
-            "model": self.settings.model,
-            "mode": self.settings.mode,
-            "base_url": self.settings.base_url,
-            "prompt_version": None,
-            "calls": 0,
-            "prompt_tokens": 0,
-            "completion_tokens": 0,
-            "cache_hits": 0,
-            "errors": [],
-            "asked": {},
-            "keys_not_in_text": 0,
-            "window_chars": 0,
-            "window_tokens_estimate": 0,
-            "whole_report_tokens_estimate": 0,
-            "text_tokens_estimate": 0,
-            "accepted": 0,
-            "rejected": [],
-            "elapsed_seconds": 0.0,
-        }
+    def _new_info(self) -> LlmProvenance:
+        settings = self.settings
+        return LlmProvenance(model=settings.model, mode=settings.mode, base_url=settings.base_url)
 
     def _ground(
-        self, items: list[dict[str, Any]], call: Call, grounder: Grounder, seen: set[str], info: dict[str, Any]
+        self, items: list[dict[str, Any]], call: Call, grounder: Grounder, seen: set[str], info: LlmProvenance
     ) -> list[Found]:
         kept: list[Found] = []
         for item in items:
@@ -390,8 +373,8 @@ class LlmAssistant:
             if isinstance(result, Found):
                 seen.add(key)
                 kept.append(result)
-            elif len(info["rejected"]) < MAX_REJECTIONS_KEPT:
-                info["rejected"].append(result.as_dict())
+            elif len(info.rejected) < MAX_REJECTIONS_KEPT:
+                info.rejected.append(result.as_dict())
         return kept
 
     # ------------------------------------------------------------------ transport

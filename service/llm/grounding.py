@@ -25,9 +25,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from service.anchors import Found, How
-from service.lexicon import LABEL_THEN_NUMBER
-from service.llm.labels import group_terms, search_terms
+from service.core import Found, How
+from service.lexicon import LABEL_THEN_NUMBER, group_terms, search_terms
 from service.numbers import NUMBER_RE, ZERO_WORDS, parse_number, to_halfwidth, yuan_to_wan
 from service.schema import FIELD_TYPES
 

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from string import Template
 
-from service.llm.labels import label
+from service.lexicon import label
 from service.llm.scope import Job
 from service.llm.windows import Call
 from service.schema import FIELD_TYPES, FieldValue, Result

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from service.llm.labels import group_terms, search_terms
+from service.lexicon import group_terms, search_terms
 from service.llm.scope import Job, table_of
 from service.schema import Result
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 
+import service.storage.results as stored_results
 from service.reconcile import same_value
 from service.reviewing import Action, Decision, apply_decisions, effective_decisions, pending_items
 from service.schema import FIELD_TYPES, Result, coerce_value
-from service.storage import results as stored_results
 from service.storage.engine import Database
 from service.storage.errors import Conflict, Invalid, NotFound
 from service.storage.reports import latest_state, now

@@ -6,19 +6,26 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import select
 
 from service.reviewing import Decision, effective_decisions, pending_items
 from service.schema import Result
+from service.storage.decisions import Decisions
+from service.storage.engine import Database
 from service.storage.schema import decisions, reports, results
 
-if TYPE_CHECKING:
-    from service.storage import Store
+
+class ReviewedStore(Protocol):
+    """What the export reads: the database and the decisions (a ``Store``; named here, not imported, so the
+    package ``service.storage`` and this module do not import each other)."""
+
+    db: Database
+    decisions: Decisions
 
 
-def export_gold(store: Store, out_dir: Path | str) -> list[Path]:
+def export_gold(store: ReviewedStore, out_dir: Path | str) -> list[Path]:
     """Write every fully reviewed report as a GOLD.md file; returns the files written.
 
     A report is exported when a person has made at least one accept/correct decision on it and

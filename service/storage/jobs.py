@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, String, and_, cast, func, literal, or_, select
 
+import service.storage.decisions as stored_decisions
+import service.storage.results as stored_results
 from service.schema import Result
-from service.storage import decisions as stored_decisions
-from service.storage import results as stored_results
 from service.storage.engine import Database
 from service.storage.errors import LeaseLost
 from service.storage.reports import now
