@@ -71,6 +71,8 @@ def find(document: Document, template: str | None = None) -> Findings:
         )  # type: ignore[arg-type]
 
     for pattern, key in _COMPILED:
+        if key not in holds:
+            continue  # not this template's key: neither emitted nor claiming a number
         for match in pattern.finditer(view):
             value = _value(key, match["num"], match["unit"])
             if value is None or _not_this_metric(view, match, key) or not claim(key, *match.span("num")):

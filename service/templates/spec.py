@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from service.schema import APPLICANT_COLUMNS
 
@@ -75,7 +76,7 @@ class TemplateSpec:
         """Every cell key of the template's numbered tables, in printed order (the model's table job)."""
         return self.table_two_keys + self.table_three_keys + self.table_four_keys
 
-    @property
+    @cached_property
     def keys(self) -> frozenset[str]:
         """Every key a report of this template can hold."""
         statistics = {key for _, key in self.statistics_table if "{" not in key}
