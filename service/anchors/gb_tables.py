@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from service.anchors import Findings, Found, in_pipe_row
+from service.anchors import Findings, Found, in_pipe_row, table_layout
 from service.checks import T4_BLOCKS, T4_CELLS, run_checks, t3_rows
 from service.ingest import Document
 from service.schema import APPLICANT_COLUMNS, Evidence, Unresolved
@@ -204,9 +204,16 @@ def find_table_three(document: Document, template: str) -> Findings:
     heading = T4_HEADING.search(text, last.end() if last else start_match.end())
     end = heading.start() if heading else min(len(text), start_match.end() + 8000)
     start = _line_start_if_pipe(text, start_match.start())
+    by_layout = _t3_by_layout(document, start, end, template)
+    if by_layout is not None and by_layout.confirmed and by_layout.complete:
+        findings.extend(by_layout.findings)
+        return findings
     chunks = chunks_in(text, start, end, 7)
     keys = t3_keys(template)
     readings = _rows(chunks, 7, _sum_row, len(keys))
+    if by_layout is not None and not _holds(readings, keys, template):
+        findings.extend(by_layout.findings)  # the cells as the labels place them (in review unless confirmed)
+        return findings
     if not readings:
         other = "gb2019" if template == "gb2021" else "gb2021"
         readings = _rows(chunks, 7, _sum_row, len(t3_keys(other)))
@@ -225,6 +232,96 @@ def find_table_three(document: Document, template: str) -> Findings:
         template, keys = other, t3_keys(other)
     _emit_readings(document, findings, readings, keys, template, "table 三")
     return findings
+
+
+@dataclass
+class ByLayout:
+    """Table cells read by their header and label cells (service.anchors.table_layout)."""
+
+    findings: Findings
+    confirmed: bool
+    complete: bool  # every expected row was found by its label
+
+
+def _holds(readings: list[list[list[Cell]]], keys: list[list[str]], template: str) -> bool:
+    """Whether the positional decoding has a reading that satisfies every identity."""
+    return bool(readings) and min(failed for failed, _ in _scored(readings, keys, template)) == 0
+
+
+def _read_layout(
+    document: Document,
+    start: int,
+    end: int,
+    keys: list[list[str]],
+    row_specs: list[re.Pattern[str] | None],
+    column_specs: list[re.Pattern[str]],
+    template: str,
+    table: str,
+) -> ByLayout | None:
+    """Read a pipe table by its labels and turn the layout into findings: auto-accepted only when the
+    identities confirm the column mapping, every cell in review (with the candidates) otherwise."""
+    grid = table_layout.pipe_grid(document.text, start, end)
+    if len(grid) < 2:
+        return None
+
+    def failures(values: dict[tuple[int, int], float | int]) -> int:
+        named = {keys[r][c]: value for (r, c), value in values.items()}
+        return sum(check.status == "fail" for check in run_checks(named, template))
+
+    layout = table_layout.read(grid, row_specs, column_specs, failures)
+    if layout is None:
+        return None
+    findings = Findings()
+    text = document.text
+    for (r, c), placed in sorted(layout.values.items()):
+        if placed.value is None:
+            continue
+        line_start = text.rfind("\n", 0, placed.cell.start) + 1
+        line_end = text.find("\n", placed.cell.end)
+        line_end = len(text) if line_end < 0 else line_end
+        row_end = line_start + len(text[line_start:line_end].rstrip(" |"))  # the row, label to last cell
+        found = Found(
+            keys[r][c],
+            placed.value,
+            line_start,
+            row_end,
+            "table",
+            "table-identity" if layout.confirmed else "table-layout",
+            note=None if layout.confirmed else f"{table}: {layout.note}",
+            extra={"table": table, "row": r, "column": c},
+        )
+        options = layout.alternatives.get((r, c))
+        if options:
+            found.extra["ambiguous"] = sorted({placed.value, *(o for o in options if o is not None)})
+        findings.found.append(found)
+    if layout.note and (layout.dropped or layout.transposed or not layout.confirmed):
+        findings.warnings.append(f"{table}: {layout.note}")
+    rows_found = {r for r, _ in layout.values}
+    return ByLayout(findings, layout.confirmed, len(rows_found) == len(keys))
+
+
+def _t3_by_layout(document: Document, start: int, end: int, template: str) -> ByLayout | None:
+    rows = t3_rows(template)
+    row_specs: list[re.Pattern[str] | None] = [re.compile(T3_ROW_WORDS[row]) for row in rows]
+    column_specs = [re.compile(T3_COLUMN_WORDS[column]) for column in (*APPLICANT_COLUMNS, "total")]
+    return _read_layout(document, start, end, t3_keys(template), row_specs, column_specs, template, "table 三")
+
+
+def _t4_by_layout(document: Document, start: int, end: int, template: str) -> ByLayout | None:
+    """Table 四 as one row of fifteen cells under two header rows, or as three block rows of five."""
+    cells = [re.compile(T4_CELL_WORDS[cell]) for cell in T4_CELLS]
+    wide = [
+        re.compile(f"(?={T4_BLOCK_WORDS[block]})(?=.*(?:{T4_CELL_WORDS[cell]}))")
+        for block in T4_BLOCKS
+        for cell in T4_CELLS
+    ]
+    keys = [[f"{block}.{cell}" for block in T4_BLOCKS for cell in T4_CELLS]]
+    one_row = _read_layout(document, start, end, keys, [None], wide, template, "table 四")
+    if one_row is not None:
+        return one_row
+    block_rows: list[re.Pattern[str] | None] = [re.compile(T4_BLOCK_WORDS[block]) for block in T4_BLOCKS]
+    keys = [[f"{block}.{cell}" for cell in T4_CELLS] for block in T4_BLOCKS]
+    return _read_layout(document, start, end, keys, block_rows, cells, template, "table 四")
 
 
 # Words that name each table-三 row, for reading a table whose rows cannot all be found in order.
@@ -255,6 +352,29 @@ T3_ROW_WORDS: dict[str, str] = {
     "other_handling.other": r"\d?\s*[.．、]\s*其他(?!法律)",
     "processed_total": r"总计",
     "carried_forward": r"结转下年度",
+}
+# Header words of the applicant columns of table 三 (a column's header cells read top to bottom), in order.
+T3_COLUMN_WORDS: dict[str, str] = {
+    "natural_person": r"自然人",
+    "commercial": r"商业企业",
+    "research": r"科研机构",
+    "social_welfare": r"社会公益",
+    "legal_service": r"法律服务",
+    "other_org": r"(?<!或)其[他它](?!组织)",
+    "total": r"总计|合计",
+}
+# Header words of table 四: its three blocks, and the five cells of each.
+T4_BLOCK_WORDS: dict[str, str] = {
+    "review": r"^(?!.*起诉).*复议",
+    "litigation.direct": r"直接起诉",
+    "litigation.after_review": r"复议后起诉",
+}
+T4_CELL_WORDS: dict[str, str] = {
+    "upheld": r"维持",
+    "corrected": r"纠正",
+    "other": r"其他",
+    "pending": r"尚未审结|未审结",
+    "total": r"总计|合计",
 }
 
 
@@ -376,9 +496,16 @@ def find_table_four(document: Document, template: str) -> Findings:
         return findings
     stop = T4_END.search(text, heading.end())
     end = stop.start() if stop else min(len(text), heading.end() + 1500)
+    by_layout = _t4_by_layout(document, heading.start(), end, template)
+    if by_layout is not None and by_layout.confirmed:
+        findings.extend(by_layout.findings)
+        return findings
     chunks = chunks_in(text, heading.start(), end, 15)
     keys = [[f"{block}.{cell}" for block in T4_BLOCKS for cell in T4_CELLS]]
     readings = _rows(chunks, 15, _block_rows, 1)
+    if by_layout is not None and not _holds(readings, keys, template):
+        findings.extend(by_layout.findings)
+        return findings
     if not readings:
         findings.warnings.append(f"table 四 found but its {len(chunks)} numbers do not decode into 15 cells")
         return findings
