@@ -188,17 +188,35 @@ def _header_agreement(kept: tuple[int, ...], labels: dict[int, int]) -> tuple[in
 
 
 def _droppable(column: int, rows, labels: dict[int, int], kept: tuple[int, ...]) -> bool:
-    """A column may be left out if it is empty, names nothing the table expects, or repeats the header of
-    a kept neighbour (a colspan error duplicates a header cell)."""
+    """A column may be left out if it is empty, no header cell names it, or its header repeats that of
+    a kept column (a colspan error duplicates a header cell)."""
     cells = [cell for _, _, data in rows for c, cell in data if c == column]
-    if all(cell.kind == "blank" for cell in cells):
+    if all(cell.kind == "blank" for cell in cells) or column not in labels:
         return True
-    for shift in (0, -1, 1):
-        if column + shift not in labels:
+    return any(labels.get(k) == labels[column] for k in kept)
+
+
+def _merge_repeats(rows, labels: dict[int, int]) -> None:
+    """Two neighbouring columns under the same header (a header cell repeated by a wrong colspan) are one
+    column: where one of them is blank in every row or both print the same value, keep one."""
+    for column in sorted(labels):
+        twin = column + 1
+        if column not in labels or labels.get(twin) != labels[column]:
             continue
-        label = labels[column + shift]
-        return any(labels.get(k + shift) == label for k in kept)  # the same header twice: a repeat
-    return True  # no header names it
+        pairs = []
+        for _, _, data in rows:
+            by_column = dict(data)
+            pairs.append((by_column.get(column), by_column.get(twin)))
+        blank = lambda cell: cell is None or cell.kind == "blank"  # noqa: E731
+        if not all(blank(a) or blank(b) or a.text == b.text for a, b in pairs):
+            continue  # two different values: not a repeat, left to the search
+        for (_, _, data), (a, b) in zip(rows, pairs, strict=True):
+            keep = b if blank(a) and not blank(b) else a
+            data[:] = [(c, cell) for c, cell in data if c not in (column, twin)]
+            if keep is not None:
+                data.append((column, keep))
+            data.sort(key=lambda item: item[0])
+        del labels[twin]
 
 
 def _number(text: str) -> float | int:
@@ -225,6 +243,7 @@ def read(
     if not rows or (len(row_specs) > 1 and len(rows) < 2):
         return None
     labels = _header_labels(grid, rows[0][0], column_specs)
+    _merge_repeats(rows, labels)
     columns = sorted({c for _, _, data in rows for c, cell in data})
     wanted = len(column_specs)
     if len(columns) < wanted:
