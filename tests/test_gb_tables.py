@@ -523,3 +523,36 @@ def test_pipe_row_missing_a_cell_is_unresolved_not_guessed() -> None:
     )
     findings = gb_tables.find_table_two(doc(text), "gb2021")
     assert findings.found == [] and findings.unresolved[0].keys[0] == "active.rules.issued"
+
+
+def test_table_three_with_rows_printed_without_cells_is_confirmed_when_the_identities_hold() -> None:
+    """One cell per line, and the rows with nothing to report printed as a bare label (blank, not 0): the
+    rows cannot be counted off in order, but each label's cells decode alone and every identity holds
+    with the blank rows adding nothing."""
+    table = table_rows(GB2019_ROWS, GB2019_TABLE)
+    keep = {"received", "carried_over", "processed_total", "carried_forward"}
+    lines = [T3_HEAD]
+    printed_rows = set()
+    for (row, label), cells in zip(GB2019_ROWS, table, strict=True):
+        lines.append(label.strip())
+        if any(cells) or row in keep:
+            lines.extend(str(v) for v in cells)
+            printed_rows.add(row)
+    findings = gb_tables.find_table_three(doc("\n\n".join([*lines, T4_HEADING])), "gb2019")
+    printed_keys = {
+        f"requests.{prefix}{row}" for row in printed_rows for prefix in ("", *(f"by_applicant.{c}." for c in COLUMNS))
+    }
+    expected = {k: v for k, v in expected_values(GB2019_ROWS, table).items() if k in printed_keys}
+    assert single_values(findings) == expected
+    assert {f.how for f in findings.found} == {"table-identity"}
+
+
+def test_rows_without_cells_do_not_confirm_a_table_that_breaks_an_identity() -> None:
+    table = table_rows(GB2019_ROWS, GB2019_TABLE)
+    lines = [T3_HEAD]
+    for (row, label), cells in zip(GB2019_ROWS, table, strict=True):
+        lines.append(label.strip())
+        if row in ("received", "granted", "processed_total"):  # the not_held/unclear/duplicate rows left out
+            lines.extend(str(v) for v in cells)
+    findings = gb_tables.find_table_three(doc("\n\n".join([*lines, T4_HEADING])), "gb2019")
+    assert findings.found and {f.how for f in findings.found} == {"label-loose"}

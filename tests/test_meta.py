@@ -293,3 +293,26 @@ def test_a_statistics_table_heading_for_another_year_sends_the_year_to_review() 
     text = "某县2017年政府信息公开工作年度报告\n" + BODY + table
     field = extract(doc(text)).fields["meta.year"]
     assert field.review and {c.value for c in field.candidates} == {2016, 2017}
+
+
+CSV_EXPORT = (
+    "标题,时间,内容,一级类别,来源网站,访问地址\n"
+    '某县人民政府2019年政府信息公开工作年度报告,2020年01月16日,"根据《条例》编制。\n'
+)
+
+
+def test_a_crawler_csv_export_gives_the_title_and_its_date_is_only_a_candidate() -> None:
+    signed = doc(CSV_EXPORT + BODY + '\n某县人民政府\n2020年1月15日\n",政府信息公开年报,http://x.gov.cn/a.html\n')
+    result = extract(signed)
+    assert result.fields["meta.title"].value == "某县人民政府2019年政府信息公开工作年度报告"
+    date = result.fields["meta.publish_date"]
+    assert date.value == "2020-01-15"  # the signature, not the crawler's column
+    assert date.review and {c.value for c in date.candidates} == {"2020-01-15", "2020-01-16"}
+    unsigned = extract(doc(CSV_EXPORT + BODY + '",政府信息公开年报\n')).fields["meta.publish_date"]
+    assert unsigned.value == "2020-01-16" and unsigned.review
+
+
+def test_a_title_with_spaces_between_issuer_and_year_keeps_the_issuer() -> None:
+    findings = meta.find(doc("河北省某某厅  2020年政府信息公开工作年度报告  2020年，我厅坚持公开。\n" + BODY))
+    assert value(findings, "meta.title") == "河北省某某厅2020年政府信息公开工作年度报告"
+    assert value(findings, "meta.issuer") == "河北省某某厅"

@@ -379,9 +379,13 @@ T4_CELL_WORDS: dict[str, str] = {
 
 
 def _rows_by_label(document: Document, start: int, end: int, template: str) -> Findings:
-    """Fallback for a table 三 whose rows do not all decode in order (a row left out, stray numbers): each
-    row label in turn, and the digits between it and the next label, decoded on their own. Only rows whose
-    seven cells add up are kept, and all go to review: the table as a whole did not hold together."""
+    """Fallback for a table 三 whose rows do not all decode in order (a row left out, stray numbers, rows
+    printed without cells): each row label in turn, and the digits between it and the next label, decoded
+    on their own. Only rows whose seven cells add up are kept.
+
+    They go to review, unless the table holds together after all: every row label found, every row either
+    printed blank or decoded in exactly one way with no digit left over, and every identity holding with
+    the blank rows as the zeros they add (a blank cell itself stays absent)."""
     text, findings = document.text, Findings()
     positions: list[tuple[int, int, str]] = []
     at = start
@@ -390,25 +394,43 @@ def _rows_by_label(document: Document, start: int, end: int, template: str) -> F
         if match:
             positions.append((match.start(), match.end(), row))
             at = match.end()
+    rows: list[tuple[list[str], list[Cell]]] = []
+    blank_rows: list[list[str]] = []
+    clean = len(positions) == len(t3_rows(template))
     for (_, label_end, row), following in zip(positions, [*positions[1:], (end, end, "")], strict=True):
+        keys = [f"requests.by_applicant.{c}.{row}" for c in APPLICANT_COLUMNS] + [f"requests.{row}"]
         chunks = chunks_in(text, label_end, following[0], 7)
+        if not chunks:
+            blank_rows.append(keys)
+            continue
         readings = _distinct(_rows(chunks, 7, _sum_row, 1))
         if len(readings) != 1:
+            clean = False
             continue
-        keys = [f"requests.by_applicant.{c}.{row}" for c in APPLICANT_COLUMNS] + [f"requests.{row}"]
-        for key, cell in zip(keys, readings[0][0], strict=True):
+        clean = clean and max(cell.end for cell in readings[0][0]) == chunks[-1].end  # nothing left over
+        rows.append((keys, readings[0][0]))
+    values = {key: cell.value for keys, cells in rows for key, cell in zip(keys, cells, strict=True)}
+    values = {key: value for key, value in values.items() if value is not None}
+    if clean and rows:
+        with_zeros = {**values, **{key: 0 for keys in blank_rows for key in keys}}
+        checks = run_checks(with_zeros, template)
+        clean = not any(c.status == "fail" for c in checks) and any(c.status == "pass" for c in checks)
+    for keys, cells in rows:
+        for key, cell in zip(keys, cells, strict=True):
             if cell.value is not None:
                 findings.found.append(
                     Found(
                         key,
                         cell.value,
-                        *_row_span(text, readings[0][0]),
+                        *_row_span(text, cells),
                         "table",
-                        "label-loose",
-                        note="table 三 read row by row: its rows do not all decode in order",
+                        "table-identity" if clean else "label-loose",
+                        note=None if clean else "table 三 read row by row: its rows do not all decode in order",
                         extra={"table": "table 三"},
                     )
                 )
+    if clean and blank_rows:
+        findings.warnings.append(f"table 三: {len(blank_rows)} rows printed without cells (blank, not read as 0)")
     return findings
 
 

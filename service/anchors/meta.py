@@ -10,6 +10,12 @@ from service.anchors import Findings, Found
 from service.ingest import Document
 
 BODY_MARKER = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
+# A crawler's CSV export: a header line (标题,时间,内容,…) then one row whose first fields are the page's
+# title and a date the crawler recorded (not the page's own 发布时间: it goes to review unless confirmed).
+CRAWLER_ROW = re.compile(
+    r"\A\ufeff?\s*标题\s*,\s*(?:时间|日期|发布时间|发布日期)\s*,\s*内容[^\n]*\n"
+    r"\s*\"?(?P<title>[^,\n\"]{4,120})\"?\s*,\s*\"?(?P<date>(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})\s*日?)"
+)
 HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<v>\S.*?)\s*$", re.M)
 DATE_VALUE = r"\s*[:：]\s*(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})"
 # The page's own publication date. A bare 时间 (来源：… 时间：…) counts, a compound one never does: 抓取时间,
@@ -192,7 +198,7 @@ def _body_start(text: str) -> int:
 
 
 TITLE_IN_LINE = re.compile(
-    r"(?<![^\s：:>])(?P<t>[\u4e00-\u9fff（）()]{0,30}?\s?(?:19|20)\d{2}\s?年度?\s?[\u4e00-\u9fff]{0,10}?"
+    r"(?<![^\s：:>])(?P<t>[\u4e00-\u9fff（）()]{0,30}?[ \t]{0,3}(?:19|20)\d{2}\s?年度?\s?[\u4e00-\u9fff]{0,10}?"
     r"(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,8}?报告)(?![》”\"）)\u4e00-\u9fff。，,；;])"
 )
 PARAGRAPH_START = re.compile(r"根据《|依据《|按照《|本报告|本年度报告|一、\s*(?:概述|总体情况)")
@@ -249,6 +255,9 @@ def _body_titles(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
 def _header_title(text: str) -> tuple[str, int, int, str] | None:
     match = HEADER_TITLE.search(text)
     if not match:
+        row = CRAWLER_ROW.match(text)
+        if row and TITLE_SHAPE.match(re.sub(r"\s+", "", row["title"])):  # a cut title (…报...) is no title
+            return re.sub(r"\s+", "", row["title"]), row.start("title"), row.end("title"), "header"
         return None
     value = TITLE_CUT.sub("", match["v"])
     value = re.sub(r"\s+", "", value)
@@ -324,6 +333,13 @@ def _publish_dates(text: str, body_start: int, year: int | None) -> list[Found]:
         written = WRITTEN_DATE.search(text)
         if written:
             dates.append(_dated(written, "header", "label-loose", "成文日期 (the date it was written), no 发布时间"))
+    stamp = CRAWLER_ROW.match(text)
+    if stamp:
+        recorded = _dated(stamp, "prose", "label-loose", "the date a crawler recorded, not the page itself")
+        recorded.start, recorded.end = stamp.start("date"), stamp.end("date")
+        if dates and dates[0].value == recorded.value:
+            recorded.how = "label-exact"  # agrees with the report's own date
+        dates.append(recorded)  # a disagreement reaches review through reconcile
     dates = [d for d in dates if d.value is not None]
     if not dates:
         return []
