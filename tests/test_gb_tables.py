@@ -556,3 +556,15 @@ def test_rows_without_cells_do_not_confirm_a_table_that_breaks_an_identity() -> 
             lines.extend(str(v) for v in cells)
     findings = gb_tables.find_table_three(doc("\n\n".join([*lines, T4_HEADING])), "gb2019")
     assert findings.found and {f.how for f in findings.found} == {"label-loose"}
+
+
+def test_a_glued_table_two_run_is_not_split_by_counting_when_the_table_prints_blank_cells() -> None:
+    """规章 printed with no cells shows the table leaves cells blank, so 规范性文件222 may be 22 and 2 with a
+    blank as well as 2, 2, 2: the run goes to review. The same run in a table without blank rows is settled."""
+    head = "第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
+    tail = "第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量行政许可97182179三、收到和处理"
+    blank = gb_tables.find_table_two(doc(head + "规章规范性文件222" + tail), "gb2019")
+    assert not any(f.key.startswith("active.normative.") for f in blank.found)
+    assert any(u.keys[0] == "active.normative.new_made" and [2, 2, 2] in u.candidates for u in blank.unresolved)
+    full = gb_tables.find_table_two(doc(head + "规章000规范性文件222" + tail), "gb2019")
+    assert single_values(full)["active.normative.new_made"] == 2

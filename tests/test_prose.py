@@ -253,3 +253,16 @@ def test_section_six_fee_figures_of_the_2021_template() -> None:
         "fees.notices_amount": pytest.approx(0.06),
         "fees.collected": pytest.approx(0.038),
     }
+
+
+def test_a_table_three_row_label_is_not_a_statement_of_zero() -> None:
+    """无正当理由逾期不补正…政府信息公开申请 is the label of a table-三 row (its cells follow), not 无…申请."""
+    text = (
+        "三、收到和处理政府信息公开申请情况 一、本年新收政府信息公开申请数量 18 1 0 0 0 0 19 "
+        "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请 0 0 0 0 0 0 0 "
+        "四、结转下年度继续办理 0 0 0 0 0 0 0 四、政府信息公开行政复议、行政诉讼情况"
+    )
+    document = read_bytes(text.encode("utf-8"), "r.txt")
+    assert not [f for f in prose.find(document, "gb2021").found if f.key == "requests.received"]
+    # the same words in a legacy report's prose still state a zero
+    assert [f.value for f in prose.find(read_bytes("本年度无政府信息公开申请。".encode(), "r.txt")).found] == [0]

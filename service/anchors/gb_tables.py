@@ -581,6 +581,7 @@ def find_table_two(document: Document, template: str) -> Findings:
     if not start_match:
         return findings
     end = t3.start() if t3 and t3.start() > start_match.start() else min(len(text), start_match.end() + 3000)
+    rows = []
     for label, prefix, columns in T2_ROWS[template]:
         label_match = _t2_label(text, label, start_match.start(), end)
         if label_match is None:
@@ -588,9 +589,13 @@ def find_table_two(document: Document, template: str) -> Findings:
         label_at, label_end = label_match.span()
         boundary = T2_BOUNDARY.search(text, label_end, end)
         stop = boundary.start() if boundary else end
-        values = list(T2_VALUE.finditer(text, label_end, stop))
-        keys = [f"{prefix}.{column}" for column in columns]
-        _emit_t2_row(document, findings, label_at, keys, values)
+        values = [m for m in T2_VALUE.finditer(text, label_end, stop) if m.group().strip()]
+        rows.append((label_at, [f"{prefix}.{column}" for column in columns], values))
+    # a row printed with no cells at all shows the table leaves cells blank: then a glued run may hold
+    # fewer cells than the row has columns, and no split of it is settled by counting
+    blanks = any(not values for _, _, values in rows) and not in_pipe_row(text, start_match.start())
+    for label_at, keys, values in rows:
+        _emit_t2_row(document, findings, label_at, keys, values, blank_cells=blanks)
     return findings
 
 
@@ -601,7 +606,13 @@ def _t2_label(text: str, label: str, start: int, end: int) -> re.Match[str] | No
 
 
 def _emit_t2_row(
-    document: Document, findings: Findings, label_at: int, keys: list[str], values: list[re.Match[str]]
+    document: Document,
+    findings: Findings,
+    label_at: int,
+    keys: list[str],
+    values: list[re.Match[str]],
+    *,
+    blank_cells: bool = False,
 ) -> None:
     text = document.text
     tokens = _merged_cells_once([m for m in values if m.group().strip()], text, label_at, len(keys))
@@ -630,6 +641,17 @@ def _emit_t2_row(
     run = " ".join(runs)
     candidates = list(islice(_t2_splits(keys, runs), 200))
     settled = _settle_by_prose(text, keys, candidates)
+    if blank_cells and settled is None:
+        findings.unresolved.append(
+            Unresolved(
+                keys=keys,
+                candidates=[list(c) for c in candidates[:12]],
+                evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
+                reason=f"table 二 run '{run}': the table prints blank cells, so the run may hold fewer cells "
+                "than the row has columns",
+            )
+        )
+        return
     if len(candidates) == 1 or settled is not None:
         chosen = candidates[0] if len(candidates) == 1 else settled
         note = None if len(candidates) == 1 else "glued run settled by the report's prose"

@@ -90,10 +90,13 @@ def find(document: Document, template: str | None = None) -> Findings:
                 emit(key, int(match["num"]), match.start(), match.end(), "label-exact")
     for match in REASON_IN_BRACKETS.finditer(view):
         emit(REASON_KEYS[match["why"]], int(match["num"]), match.start(), match.end(), "label-exact")
+    table_three = _table_three_span(view) if template in ("gb2019", "gb2021") else (0, 0)
     for pattern, key in _COMPILED_ZERO:
         for match in pattern.finditer(view):
             if in_pipe_row(view, match.start()) or STOCK.search(_clause_before(view, match.end())):
                 continue
+            if table_three[0] <= match.start() < table_three[1]:
+                continue  # 无正当理由逾期不补正…申请 is a row label of table 三, not a statement of zero
             if OUTCOME_NOT_CASE.search(match.group() + view[match.end() : match.end() + 4]):
                 continue  # 未发生…被行政复议纠错 speaks of outcomes, not of the number of cases
             if not any(f.key == key and f.source == "prose" for f in findings.found):
@@ -106,6 +109,17 @@ def find(document: Document, template: str | None = None) -> Findings:
                     note="a zero stated in words",
                 )
     return findings
+
+
+def _table_three_span(view: str) -> tuple[int, int]:
+    """Where table 三 of a national template is printed: its row labels are not prose."""
+    from service.anchors.gb_tables import T3_LAST_ROW, T3_START
+
+    first = T3_START.search(view)
+    if not first:
+        return (0, 0)
+    last = T3_LAST_ROW.search(view, first.end())
+    return (first.start(), last.end() if last else first.end())
 
 
 BREAK_INSIDE_SENTENCE = re.compile(r"(?<=[^\s。：:|])\n(?=[^\s|])")
