@@ -57,7 +57,7 @@ LEGACY_TABLE_LABELS: list[tuple[str, str]] = [
     (r"行政复议数", "review.total"),
     (r"举报", "complaints.total"),  # 举报投诉数量, 行政申诉、举报数 — never 行政申诉 alone
     (r"行政诉讼数", "litigation.total"),
-    (r"维持具体行政行为", "{block}.upheld"),
+    (r"维[持护]具体行政行为", "{block}.upheld"),
     (r"被依法纠错数", "{block}.corrected"),
     (r"其他情形数", "{block}.other"),
     (r"依申请公开信息收取的费用", "fees.collected"),
@@ -214,6 +214,8 @@ STOCK = re.compile(
     r"截[至止]\s*(?:\d{4}\s*年\s*)?(?!12\s*月\s*31\s*日)\d{1,2}\s*月\s*\d{1,2}\s*日"
     r"|近\s*(?:\d+|[一二三四五])\s*年|历年|至今"
 )
+# A rate (日均3条, 每月2期) is not the year's count.
+RATE = re.compile(r"日均|月均|周均|年均|平均每|每[日天周月]|人均")
 RUNNING_TOTAL = re.compile(r"(?<!全年)(?<!年内)(?<!本年)(?<!年度)(?<!\d年)累计")
 
 UNITS_FOR = {

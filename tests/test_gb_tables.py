@@ -568,3 +568,17 @@ def test_a_glued_table_two_run_is_not_split_by_counting_when_the_table_prints_bl
     assert any(u.keys[0] == "active.normative.new_made" and [2, 2, 2] in u.candidates for u in blank.unresolved)
     full = gb_tables.find_table_two(doc(head + "规章000规范性文件222" + tail), "gb2019")
     assert single_values(full)["active.normative.new_made"] == 2
+
+
+def test_an_amount_printed_without_any_unit_goes_to_review() -> None:
+    """采购总金额 22 / 256146 with no 元 or 万元 in the cell or its header: 万元 would be a guess."""
+    text = (
+        "第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量规章 0 0 0 "
+        "第二十条第（八）项信息内容上一年项目数量本年增/减行政事业性收费 21 0 "
+        "第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购 22 256146 三、收到和处理"
+    )
+    findings = by_key(gb_tables.find_table_two(doc(text), "gb2019"))
+    assert findings["active.procurement.items"][0].how == "table-cell"
+    assert findings["active.procurement.amount"][0].how == "label-loose"
+    with_unit = by_key(gb_tables.find_table_two(doc(text.replace("256146", "256146万元")), "gb2019"))
+    assert with_unit["active.procurement.amount"][0].how == "table-cell"

@@ -266,3 +266,8 @@ def test_a_table_three_row_label_is_not_a_statement_of_zero() -> None:
     assert not [f for f in prose.find(document, "gb2021").found if f.key == "requests.received"]
     # the same words in a legacy report's prose still state a zero
     assert [f.value for f in prose.find(read_bytes("本年度无政府信息公开申请。".encode(), "r.txt")).found] == [0]
+
+
+def test_a_daily_average_is_not_the_years_count() -> None:
+    document = read_bytes("“某某发布”微信公众号日均发布信息3条以上，全年发布信息800多条。".encode(), "r.txt")
+    assert 3 not in [f.value for f in prose.find(document).found if f.key == "active.channels.wechat"]

@@ -622,10 +622,12 @@ def _emit_t2_row(
     if len(tokens) == len(keys):
         for key, token in zip(keys, tokens, strict=True):
             value = _t2_value(key, token.group())
-            if value is not None:
-                findings.found.append(
-                    Found(key, value, label_at, token.end(), "table", "table-cell", extra={"table": "table 二"})
-                )
+            if value is None:
+                continue
+            found = Found(key, value, label_at, token.end(), "table", "table-cell", extra={"table": "table 二"})
+            if key.endswith("amount") and not _unit_stated(text, label_at, token.group()):
+                found.how, found.note = "label-loose", "an amount printed with no unit (元 or 万元?)"
+            findings.found.append(found)
         return
     runs = [token.group().strip() for token in tokens]
     if len(tokens) > len(keys) or in_pipe_row(text, label_at):
@@ -656,9 +658,10 @@ def _emit_t2_row(
         chosen = candidates[0] if len(candidates) == 1 else settled
         note = None if len(candidates) == 1 else "glued run settled by the report's prose"
         for key, value in zip(keys, chosen, strict=True):
-            findings.found.append(
-                Found(key, value, label_at, end, "table", "table-split", note=note, extra={"table": "table 二"})
-            )
+            found = Found(key, value, label_at, end, "table", "table-split", note=note, extra={"table": "table 二"})
+            if key.endswith("amount") and not _unit_stated(text, label_at, runs[-1]):
+                found.how, found.note = "label-loose", "an amount printed with no unit (元 or 万元?)"
+            findings.found.append(found)
         return
     findings.unresolved.append(
         Unresolved(
@@ -669,6 +672,13 @@ def _emit_t2_row(
             "to settle them",
         )
     )
+
+
+def _unit_stated(text: str, label_at: int, token: str) -> bool:
+    """Whether an amount's unit is printed: in its cell (…元, …万元) or in the header above its row
+    (本年收费金额（单位：万元）)."""
+    header_from = max(label_at - 160, text.rfind("第二十条", 0, label_at), 0)  # this row's own header
+    return token.strip().endswith("元") or "元" in text[header_from:label_at]
 
 
 def _merged_cells_once(tokens: list[re.Match[str]], text: str, label_at: int, wanted: int) -> list[re.Match[str]]:

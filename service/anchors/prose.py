@@ -22,6 +22,7 @@ from service.lexicon import (
     NUM,
     NUMBER_THEN_LABEL,
     OUTCOME_NOT_CASE,
+    RATE,
     REASON_IN_BRACKETS,
     REASON_KEYS,
     RUNNING_TOTAL,
@@ -141,6 +142,8 @@ def _not_this_metric(view: str, match: re.Match[str], key: str) -> bool:
     clause = _clause_before(view, match.start("label"))
     if STOCK.search(clause):
         return True  # counted up to a date or over several years
+    if RATE.search(clause[-12:] + view[match.start("label") : match.start("num")]):
+        return True  # 日均发布信息3条: a rate, not the year's count
     if SUB_SCOPE.search(re.split(r"[，,、]", clause)[-1] + match["label"]):
         return True  # a part of the body (县直各单位), not the whole scope
     return (
