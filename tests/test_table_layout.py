@@ -198,3 +198,17 @@ def test_grid_keeps_the_header_rows_above_the_start() -> None:
     start = text.index("| 一、本年新收")
     grid = table_layout.pipe_grid(text, start, len(text))
     assert grid[0][1].text == "自然人"
+
+
+def test_ragged_rows_are_read_by_each_rows_cells_after_its_labels() -> None:
+    """A dropped rowspan: rows under 三、本年度办理结果 print two label cells, the others one, so the grid's
+    columns do not line up; each row's cells after its own labels do (and an extra empty cell before the
+    data of every row is still left out)."""
+    rows = []
+    for (_row, label), cells in zip(GB2021_ROWS, TABLE, strict=True):
+        head = label.strip().split(" ", 1)  # 三、本年度办理结果 （一）予以公开 → two cells
+        rows.append([*head, "", *map(str, cells)])
+    text = "\n".join(["三、收到和处理政府信息公开申请情况", *("| " + " | ".join(r) + " |" for r in rows), T4_HEADING])
+    findings = read_three(text)
+    assert single_values(findings) == EXPECTED
+    assert {f.how for f in findings.found} == {"table-identity"}

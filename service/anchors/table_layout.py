@@ -243,6 +243,11 @@ def read(
     if not rows or (len(row_specs) > 1 and len(rows) < 2):
         return None
     labels = _header_labels(grid, rows[0][0], column_specs)
+    if len({data[0][0] for _, _, data in rows if data}) > 1:
+        # ragged rows (a rowspan the export dropped: some rows print one label cell fewer): the grid's
+        # columns mean nothing, a cell's place after its row's labels does; the header cannot be aligned
+        rows = [(r, spec, [(i, cell) for i, (_, cell) in enumerate(data)]) for r, spec, data in rows]
+        labels = {}
     _merge_repeats(rows, labels)
     columns = sorted({c for _, _, data in rows for c, cell in data})
     wanted = len(column_specs)
@@ -275,6 +280,10 @@ def read(
 
     best_failures = min(entry[0] for entry in scored)
     holding = [entry for entry in scored if entry[0] == best_failures]
+    blank = {c for c in columns if all(cell.kind == "blank" for _, _, data in rows for k, cell in data if k == c)}
+    leaving_blanks = [e for e in holding if all(c in blank for c in columns if c not in e[3])]
+    if best_failures == 0 and leaving_blanks:
+        holding = leaving_blanks  # an empty column is dropped before a column that prints numbers
     readings: dict[tuple, tuple] = {}
     for entry in sorted(holding, key=lambda e: (e[1], e[2])):
         signature = tuple(sorted((key, p.value) for key, p in entry[4].items()))
