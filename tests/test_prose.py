@@ -271,3 +271,13 @@ def test_a_table_three_row_label_is_not_a_statement_of_zero() -> None:
 def test_a_daily_average_is_not_the_years_count() -> None:
     document = read_bytes("“某某发布”微信公众号日均发布信息3条以上，全年发布信息800多条。".encode(), "r.txt")
     assert 3 not in [f.value for f in prose.find(document).found if f.key == "active.channels.wechat"]
+
+
+def test_a_figure_said_of_two_channels_goes_to_review() -> None:
+    """微信公众号、政务微博发布政务信息1378条 is the two channels together, not the microblog's count."""
+    joint = read_bytes("全年通过“某某”微信公众号、政务微博发布政务信息1378条。".encode(), "r.txt")
+    found = [f for f in prose.find(joint).found if f.key.startswith("active.channels.")]
+    assert found and all(f.how == "label-loose" for f in found)
+    apart = read_bytes("通过政务微博公开政务信息152条(新浪微博),通过政务微信公开政务信息305条。".encode(), "r.txt")
+    got = {f.key: (f.value, f.how) for f in prose.find(apart).found}
+    assert got["active.channels.wechat"] == (305, "label-exact")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from service.anchors import Findings, Found, in_pipe_row
 from service.ingest import Document
 from service.lexicon import (
+    CHANNEL_WORDS,
     COUNT_UNITS,
     DEADLINE,
     GAP,
@@ -76,6 +77,7 @@ def find(document: Document, template: str | None = None) -> Findings:
                 TIGHT_GAP.match(gap)
                 and "等" not in match["label"]
                 and not RUNNING_TOTAL.search(_clause_before(view, match.start("label")))
+                and not _several_channels(view, match, key)
             )
             emit(
                 key,
@@ -151,6 +153,17 @@ def _not_this_metric(view: str, match: re.Match[str], key: str) -> bool:
         and "公开" not in match["label"]
         and NOT_DISCLOSURE.search(_sentence(view, match.start())) is not None
     )  # 审批窗口受理申请
+
+
+def _several_channels(view: str, match: re.Match[str], key: str) -> bool:
+    """A channel figure said of two channels at once (微信公众号、政务微博发布信息1378条): their sum, which
+    a person should look at before it is filed under one of them."""
+    if not key.startswith("active.channels."):
+        return False
+    before = re.split(r"[，,()（）\d]", _clause_before(view, match.start("label")))[-1]  # this clause only
+    said = before[-20:] + view[match.start("label") : match.start("num")]
+    channels = {"微信" if word == "公众号" else word for word in CHANNEL_WORDS.findall(said)}
+    return len(channels) > 1
 
 
 def _sentence(view: str, at: int) -> str:
