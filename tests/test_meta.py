@@ -316,3 +316,11 @@ def test_a_title_with_spaces_between_issuer_and_year_keeps_the_issuer() -> None:
     findings = meta.find(doc("河北省某某厅  2020年政府信息公开工作年度报告  2020年，我厅坚持公开。\n" + BODY))
     assert value(findings, "meta.title") == "河北省某某厅2020年政府信息公开工作年度报告"
     assert value(findings, "meta.issuer") == "河北省某某厅"
+
+
+def test_a_signature_naming_another_body_sends_the_issuer_to_review() -> None:
+    same = doc("某县2017年政府信息公开工作年度报告\n" + BODY + "\n某县人民政府办公室\n2018年3月20日\n")
+    assert not extract(same).fields["meta.issuer"].review
+    other = doc("某县2017年政府信息公开工作年度报告\n" + BODY + "\n另一市人民政府\n2018年3月20日\n")
+    field = extract(other).fields["meta.issuer"]
+    assert field.review and {c.value for c in field.candidates} == {"某县", "另一市人民政府"}

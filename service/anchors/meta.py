@@ -122,6 +122,7 @@ def find(document: Document) -> Findings:
             found.append(Found("meta.year", int(year["y"]), year.start("y"), year.end("y"), "prose", "header"))
 
     found.extend(_other_years(text, found))
+    found.extend(_signing_issuer(text, body_start, found))
 
     if not any(f.key == "meta.year" for f in found):
         first_year = YEAR_IN_TITLE.search(text, body_start)
@@ -307,6 +308,27 @@ def _other_years(text: str, found: list[Found]) -> list[Found]:
         return years
     # a candidate that agrees adds nothing; one that disagrees is the cross-check
     return [year for year in years if year.value not in title_years]
+
+
+def _signing_issuer(text: str, body_start: int, found: list[Found]) -> list[Found]:
+    """The body that signs the report, as a check on the issuer the title names: a signature naming
+    another body (neither name contains the other) is a candidate, and the disagreement goes to review."""
+    issuer = next((f for f in found if f.key == "meta.issuer"), None)
+    signed = _signature_date(text, body_start)
+    if issuer is None or signed is None or signed.how != "label-exact":
+        return []
+    line_end = text.rfind("\n", 0, signed.start)
+    line_start = text.rfind("\n", 0, max(0, line_end)) + 1
+    signer = text[line_start:line_end].strip() if line_end > 0 else ""
+    if not signer or signer in issuer.value or issuer.value in signer or _core(issuer.value) in signer:
+        return []
+    at = text.find(signer, line_start)
+    return [Found("meta.issuer", signer, at, at + len(signer), "prose", "label-loose", note="the body that signs")]
+
+
+def _core(issuer: str) -> str:
+    """An issuer's name without the words a signature may drop or add (人民政府, 办公室, 管委会)."""
+    return re.sub(r"(?:人民政府|政府|办公室|办公厅|管理委员会|管委会)$", "", issuer) or issuer
 
 
 def _publish_dates(text: str, body_start: int, year: int | None) -> list[Found]:
