@@ -175,25 +175,25 @@ def _header_labels(
     return labels
 
 
-def _header_agreement(kept: tuple[int, ...], labels: dict[int, int]) -> tuple[int, int]:
-    """(columns whose header names them, columns whose header names another), for the best shift of the
-    header row by -1, 0 or +1 cell (an export that shifts the header moves every header cell alike)."""
-    best = (0, len(kept))
+def _header_agreement(kept: tuple[int, ...], labels: dict[int, int]) -> tuple[int, int, int]:
+    """(columns whose header names them, columns whose header names another, the shift), for the best
+    shift of the header row by 0, -1 or +1 cell (an export that shifts the header moves every cell alike)."""
+    best = (0, len(kept), 0)
     for shift in (0, -1, 1):
         agree = sum(labels.get(c + shift) == s for s, c in enumerate(kept))
         clash = sum(c + shift in labels and labels[c + shift] != s for s, c in enumerate(kept))
         if (agree, -clash) > (best[0], -best[1]):
-            best = (agree, clash)
+            best = (agree, clash, shift)
     return best
 
 
-def _droppable(column: int, rows, labels: dict[int, int], kept: tuple[int, ...]) -> bool:
-    """A column may be left out if it is empty, no header cell names it, or its header repeats that of
-    a kept column (a colspan error duplicates a header cell)."""
+def _droppable(column: int, rows, labels: dict[int, int], kept: tuple[int, ...], shift: int) -> bool:
+    """A column may be left out if it is empty, no header cell names it (with the header shifted as the
+    kept columns read it), or its header repeats that of a kept column (a colspan error)."""
     cells = [cell for _, _, data in rows for c, cell in data if c == column]
-    if all(cell.kind == "blank" for cell in cells) or column not in labels:
+    if all(cell.kind == "blank" for cell in cells) or column + shift not in labels:
         return True
-    return any(labels.get(k) == labels[column] for k in kept)
+    return any(labels.get(k + shift) == labels[column + shift] for k in kept)
 
 
 def _merge_repeats(rows, labels: dict[int, int]) -> None:
@@ -258,7 +258,8 @@ def read(
         if len(mappings) >= MAX_MAPPINGS:
             break
         dropped = [c for c in columns if c not in kept]
-        if all(_droppable(c, rows, labels, kept) for c in dropped):
+        shift = _header_agreement(kept, labels)[2]
+        if all(_droppable(c, rows, labels, kept, shift) for c in dropped):
             mappings.append(kept)
     if not mappings:
         return None
@@ -275,7 +276,7 @@ def read(
                 value = _number(cell.text) if cell.kind == "number" else None
                 placed[(s, k)] = Placed(value, cell, r, c)
         values = {key: p.value for key, p in placed.items() if p.value is not None}
-        agree, clash = _header_agreement(kept, labels)
+        agree, clash, _ = _header_agreement(kept, labels)
         scored.append((failures(values), clash, -agree, kept, placed))
 
     best_failures = min(entry[0] for entry in scored)
