@@ -250,59 +250,73 @@ def read(
         labels = {}
     _merge_repeats(rows, labels)
     columns = sorted({c for _, _, data in rows for c, cell in data})
-    wanted = len(column_specs)
-    if len(columns) < wanted:
+    mappings = _mappings(columns, len(column_specs), rows, labels)
+    if not mappings:
         return None
+    scored = [_scored(kept, rows, labels, failures) for kept in mappings]
+    best_failures, distinct = _best_readings(scored, rows, columns)
+    return _layout(best_failures, distinct, columns, bool(labels), transposed)
+
+
+# A scored mapping: (identities failed, header clashes, -header agreements, kept columns, placed values)
+Scored = tuple[int, int, int, tuple[int, ...], dict[tuple[int, int], Placed]]
+
+
+def _mappings(columns: list[int], wanted: int, rows, labels: dict[int, int]) -> list[tuple[int, ...]]:
+    """Every choice of one data column per expected column that leaves out only droppable columns."""
     mappings = []
+    if len(columns) < wanted:
+        return mappings
     for kept in combinations(columns, wanted):
         if len(mappings) >= MAX_MAPPINGS:
             break
-        dropped = [c for c in columns if c not in kept]
         shift = _header_agreement(kept, labels)[2]
-        if all(_droppable(c, rows, labels, kept, shift) for c in dropped):
+        if all(_droppable(c, rows, labels, kept, shift) for c in columns if c not in kept):
             mappings.append(kept)
-    if not mappings:
-        return None
+    return mappings
 
-    scored = []
-    for kept in mappings:
-        placed: dict[tuple[int, int], Placed] = {}
-        for r, s, data in rows:
-            by_column = dict(data)
-            for k, c in enumerate(kept):
-                cell = by_column.get(c)
-                if cell is None:
-                    continue
-                value = _number(cell.text) if cell.kind == "number" else None
-                placed[(s, k)] = Placed(value, cell, r, c)
-        values = {key: p.value for key, p in placed.items() if p.value is not None}
-        agree, clash, _ = _header_agreement(kept, labels)
-        scored.append((failures(values), clash, -agree, kept, placed))
 
+def _scored(kept: tuple[int, ...], rows, labels: dict[int, int], failures) -> Scored:
+    placed: dict[tuple[int, int], Placed] = {}
+    for r, s, data in rows:
+        by_column = dict(data)
+        for k, c in enumerate(kept):
+            cell = by_column.get(c)
+            if cell is not None:
+                placed[(s, k)] = Placed(_number(cell.text) if cell.kind == "number" else None, cell, r, c)
+    values = {key: p.value for key, p in placed.items() if p.value is not None}
+    agree, clash, _ = _header_agreement(kept, labels)
+    return failures(values), clash, -agree, kept, placed
+
+
+def _best_readings(scored: list[Scored], rows, columns: list[int]) -> tuple[int, list[Scored]]:
+    """The distinct readings that fail fewest identities, best header agreement first. Where leaving out
+    only empty columns already satisfies every identity, a column that prints numbers is kept."""
     best_failures = min(entry[0] for entry in scored)
     holding = [entry for entry in scored if entry[0] == best_failures]
     blank = {c for c in columns if all(cell.kind == "blank" for _, _, data in rows for k, cell in data if k == c)}
     leaving_blanks = [e for e in holding if all(c in blank for c in columns if c not in e[3])]
     if best_failures == 0 and leaving_blanks:
-        holding = leaving_blanks  # an empty column is dropped before a column that prints numbers
-    readings: dict[tuple, tuple] = {}
+        holding = leaving_blanks
+    readings: dict[tuple, Scored] = {}
     for entry in sorted(holding, key=lambda e: (e[1], e[2])):
-        signature = tuple(sorted((key, p.value) for key, p in entry[4].items()))
-        readings.setdefault(signature, entry)
-    distinct = list(readings.values())[:MAX_CANDIDATES]
-    chosen = distinct[0]
-    _, clash, _, kept, placed = chosen
-    dropped = [c for c in columns if c not in kept]
+        readings.setdefault(tuple(sorted((key, p.value) for key, p in entry[4].items())), entry)
+    return best_failures, list(readings.values())[:MAX_CANDIDATES]
 
+
+def _layout(
+    best_failures: int, distinct: list[Scored], columns: list[int], header_known: bool, transposed: bool
+) -> Layout:
+    """The best reading, confirmed only if it is the one reading that satisfies every identity and the
+    header (if any names the columns) does not contradict it; the others' values as alternatives."""
+    _, clash, _, kept, placed = distinct[0]
+    dropped = [c for c in columns if c not in kept]
     alternatives: dict[tuple[int, int], list] = {}
     for other in distinct[1:]:
         for key, p in other[4].items():
             mine = placed.get(key)
-            if mine is None or mine.value != p.value:
-                alternatives.setdefault(key, [])
-                if p.value not in alternatives[key]:
-                    alternatives[key].append(p.value)
-    header_known = bool(labels)
+            if (mine is None or mine.value != p.value) and p.value not in alternatives.setdefault(key, []):
+                alternatives[key].append(p.value)
     confirmed = best_failures == 0 and len(distinct) == 1 and (not header_known or clash == 0)
     how = []
     if transposed:
