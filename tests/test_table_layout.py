@@ -223,3 +223,11 @@ def test_an_extra_column_of_zeros_under_a_header_shifted_by_one_is_dropped() -> 
     findings = read_three(pipe(HEADER, data_rows(lambda cells: ["0", *map(str, cells)])))
     assert single_values(findings) == EXPECTED
     assert {f.how for f in findings.found} == {"table-identity"}
+
+
+def test_dash_and_slash_cells_are_blank_not_labels() -> None:
+    """A site that prints — or / for an empty cell: the cells after it are still the row's data."""
+    findings = read_three(pipe(HEADER, data_rows(lambda cells: [str(v) if v else "—" for v in cells])))
+    values = single_values(findings)
+    assert values == {k: v for k, v in EXPECTED.items() if v}  # a dash is absent (GOLD rule 2), never 0
+    assert {f.how for f in findings.found} == {"table-identity"}
