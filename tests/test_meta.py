@@ -324,3 +324,8 @@ def test_a_signature_naming_another_body_sends_the_issuer_to_review() -> None:
     other = doc("某县2017年政府信息公开工作年度报告\n" + BODY + "\n另一市人民政府\n2018年3月20日\n")
     field = extract(other).fields["meta.issuer"]
     assert field.review and {c.value for c in field.candidates} == {"某县", "另一市人民政府"}
+
+
+def test_a_bare_date_label_in_the_page_chrome_is_the_publish_date() -> None:
+    text = "首页 > 年报\n某县2017年政府信息公开工作年度报告\n日期：2018-01-20 来源：某县\n根据《条例》编制。\n" + BODY
+    assert value(meta.find(doc(text)), "meta.publish_date") == "2018-01-20"

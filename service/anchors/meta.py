@@ -18,9 +18,9 @@ CRAWLER_ROW = re.compile(
 )
 HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<v>\S.*?)\s*$", re.M)
 DATE_VALUE = r"\s*[:：]\s*(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})"
-# The page's own publication date. A bare 时间 (来源：… 时间：…) counts, a compound one never does: 抓取时间,
+# The page's own publication date. A bare 时间/日期 (来源：… 时间：…) counts, a compound one never does: 抓取时间,
 # 采集时间, 下载时间, 更新时间 are a crawler's or a site's stamps, 填表日期 the date a form was filled in.
-HEADER_DATE = re.compile(r"(?:发布(?:时间|日期)|公开日期|(?<![\u4e00-\u9fff])时间)" + DATE_VALUE)
+HEADER_DATE = re.compile(r"(?:发布(?:时间|日期)|公开日期|(?<![\u4e00-\u9fff])(?:时间|日期))" + DATE_VALUE)
 # The date a document was written or issued: the publication date only when nothing else is printed.
 WRITTEN_DATE = re.compile(r"(?:成文|发文|印发)(?:时间|日期)" + DATE_VALUE)
 # A report is published after its year ends, usually within months: a date outside this window is a
