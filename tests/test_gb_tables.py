@@ -582,3 +582,33 @@ def test_an_amount_printed_without_any_unit_goes_to_review() -> None:
     assert findings["active.procurement.amount"][0].how == "label-loose"
     with_unit = by_key(gb_tables.find_table_two(doc(text.replace("256146", "256146万元")), "gb2019"))
     assert with_unit["active.procurement.amount"][0].how == "table-cell"
+
+
+def test_table_two_row_spanning_other_slots_than_its_header() -> None:
+    """The header spans 本年增/减 over two slots, the row spans 上一年项目数量 instead (a real Shanghai page):
+    the header's repeat is not the row's, so the row's own repeat decides. A footnote row below is no cell."""
+    text = (
+        "第二十条第（一）项\n第二十条第（五）项\n"
+        "| 信息内容 | 上一年项目数量 | 本年增/减 | 本年增/减 | 处理决定数量 |\n"
+        "| 行政许可 | 893 | 893 | -183 | 12854581 |\n"
+        "| 行政处罚 | 4309 | 4309 | +3 | 1910752 |\n"
+        "| 信息内容 | 采购项目数量 | 采购项目数量 | 采购总金额 | 采购总金额 |\n"
+        "| 政府集中采购 | 47 | 47 | 27225290916元 | 27225290916元 |\n"
+        "| [1]该项内对外公开总数量为现行有效的数量。 |  |  |  |  |\n"
+        "三、收到和处理政府信息公开申请情况"
+    )
+    got = single_values(gb_tables.find_table_two(doc(text, "r.md"), "gb2019"))
+    assert [got[f"active.licensing.{c}"] for c in ("prev_items", "change", "decisions")] == [893, -183, 12854581]
+    assert [got[f"active.penalty.{c}"] for c in ("prev_items", "change", "decisions")] == [4309, 3, 1910752]
+    assert got["active.procurement.items"] == 47
+    assert got["active.procurement.amount"] == pytest.approx(2722529.0916)
+
+
+def test_table_two_row_whose_repeats_can_be_read_two_ways_is_unresolved() -> None:
+    """5 | 5 | 7 | 7 for three columns: 5, 5, 7 or 5, 7, 7 — nothing says which cell spans two slots."""
+    text = (
+        "第二十条第（一）项\n第二十条第（五）项\n| 信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |\n"
+        "| 行政许可 | 5 | 5 | 7 | 7 |\n三、收到"
+    )
+    findings = gb_tables.find_table_two(doc(text, "r.md"), "gb2019")
+    assert not findings.found and findings.unresolved

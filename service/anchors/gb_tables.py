@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import combinations, islice
 
 from service.anchors import Findings, Found, in_pipe_row, table_layout
 from service.checks import T4_BLOCKS, T4_CELLS, run_checks, t3_rows
@@ -589,6 +589,9 @@ def find_table_two(document: Document, template: str) -> Findings:
         label_at, label_end = label_match.span()
         boundary = T2_BOUNDARY.search(text, label_end, end)
         stop = boundary.start() if boundary else end
+        if in_pipe_row(text, label_at):  # a table row's cells end with its line (a footnote [1] below is not one)
+            line_end = text.find("\n", label_end)
+            stop = min(stop, line_end if line_end >= 0 else end)
         values = [m for m in T2_VALUE.finditer(text, label_end, stop) if m.group().strip()]
         rows.append((label_at, [f"{prefix}.{column}" for column in columns], values))
     # a row printed with no cells at all shows the table leaves cells blank: then a glued run may hold
@@ -682,17 +685,26 @@ def _unit_stated(text: str, label_at: int, token: str) -> bool:
 
 
 def _merged_cells_once(tokens: list[re.Match[str]], text: str, label_at: int, wanted: int) -> list[re.Match[str]]:
-    """A merged (colspan) cell is repeated into every slot it spans when a table is flattened. In a pipe
-    table the header row above says which slots are one cell (the same header twice); otherwise only a
-    run of equal trailing values can be such a repeat."""
+    """A merged (colspan) cell is repeated into every slot it spans when a table is flattened, so a row
+    prints more cells than it has columns, each extra one equal to its left neighbour. The header row
+    above a pipe row says which slots are one cell (the same header twice) — but only when the row's own
+    cells repeat there too: a data row can span other slots than its header (893 | 893 | -183 under
+    上一年项目数量 | 本年增/减 | 本年增/减). Otherwise the repeats in the row itself decide, if every way to
+    leave them out gives the same cells; if not, the row keeps all its cells (and goes unresolved)."""
     if len(tokens) <= wanted:
         return tokens
+    printed = [token.group().strip() for token in tokens]
     header = _pipe_header_above(text, label_at)
     if header and len(header) == len(tokens):
-        tokens = [token for i, token in enumerate(tokens) if i == 0 or header[i] != header[i - 1]]
-    while len(tokens) > wanted and tokens[-1].group().strip() == tokens[-2].group().strip():
-        tokens.pop()
-    return tokens
+        repeats = [i for i in range(1, len(tokens)) if header[i] == header[i - 1]]
+        if len(tokens) - len(repeats) == wanted and all(printed[i] == printed[i - 1] for i in repeats):
+            return [token for i, token in enumerate(tokens) if i not in repeats]
+    readings: dict[tuple[str, ...], list[re.Match[str]]] = {}
+    for dropped in combinations(range(1, len(tokens)), len(tokens) - wanted):
+        if all(printed[i] == printed[i - 1] for i in dropped):
+            kept = [token for i, token in enumerate(tokens) if i not in dropped]
+            readings.setdefault(tuple(token.group().strip() for token in kept), kept)
+    return next(iter(readings.values())) if len(readings) == 1 else tokens
 
 
 def _pipe_header_above(text: str, at: int) -> list[str] | None:
