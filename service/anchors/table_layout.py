@@ -145,8 +145,8 @@ def _assign_rows(
     for r, cells in enumerate(grid):
         label, last = _row_label(cells)
         data = [(c, cell) for c, cell in enumerate(cells) if c > last and cell.kind != "label"]
-        if not any(cell.kind == "number" for _, cell in data):
-            continue
+        if not data:
+            continue  # a header or heading row: no cells after its labels
         for s in range(pointer, len(row_specs)):
             spec = row_specs[s]
             if (spec is None and not label) or (spec is not None and _matches(spec, label)):
