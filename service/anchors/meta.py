@@ -342,7 +342,9 @@ def _publish_dates(text: str, body_start: int, year: int | None) -> list[Found]:
     crawler = [m for m in labelled if body_start and m.start() < body_start]
     page = [m for m in labelled if m not in crawler]
     head_end = _head_end(text, body_start)
-    page = [m for m in page if m.start() < head_end] or page  # chrome above the report; else wherever printed
+    # the page's chrome above the report; failing that, an explicit 发布时间 wherever printed (a bare 时间 in
+    # the body is some event's time)
+    page = [m for m in page if m.start() < head_end] or [m for m in page if "发布" in m.group() or "公开" in m.group()]
     dates: list[Found] = []
     for match in page:
         dates.append(_dated(match, "header", "header", None))
