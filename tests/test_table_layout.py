@@ -202,18 +202,28 @@ def test_grid_keeps_the_header_rows_above_the_start() -> None:
     assert grid[0][1].text == "自然人"
 
 
-def test_ragged_rows_are_read_by_each_rows_cells_after_its_labels() -> None:
+def ragged(extra: list[str]) -> str:
     """A dropped rowspan: rows under 三、本年度办理结果 print two label cells, the others one, so the grid's
-    columns do not line up; each row's cells after its own labels do (and an extra empty cell before the
-    data of every row is still left out)."""
+    columns do not line up (the header row with them); ``extra`` cells precede every row's data."""
     rows = []
     for (_row, label), cells in zip(GB2021_ROWS, TABLE, strict=True):
         head = label.strip().split(" ", 1)  # 三、本年度办理结果 （一）予以公开 → two cells
-        rows.append([*head, "", *map(str, cells)])
-    text = "\n".join(["三、收到和处理政府信息公开申请情况", *("| " + " | ".join(r) + " |" for r in rows), T4_HEADING])
-    findings = read_three(text)
+        rows.append([*head, *extra, *map(str, cells)])
+    return "\n".join(["三、收到和处理政府信息公开申请情况", *("| " + " | ".join(r) + " |" for r in rows), T4_HEADING])
+
+
+def test_ragged_rows_are_read_by_each_rows_cells_after_its_labels() -> None:
+    findings = read_three(ragged([]))
     assert single_values(findings) == EXPECTED
     assert {f.how for f in findings.found} == {"table-identity"}
+
+
+def test_ragged_rows_with_an_extra_column_go_to_review() -> None:
+    """With the header unusable, an extra empty column and a column of zeros cannot be told apart (a real
+    applicant column may be blank all the way down): the identities hold either way, so review."""
+    findings = read_three(ragged([""]))
+    assert findings.found and {f.how for f in findings.found} == {"table-layout"}
+    assert any(f.extra.get("ambiguous") for f in findings.found)
 
 
 def test_an_extra_column_of_zeros_under_a_header_shifted_by_one_is_dropped() -> None:

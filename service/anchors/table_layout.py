@@ -290,14 +290,11 @@ def _scored(kept: tuple[int, ...], rows, labels: dict[int, int], failures) -> Sc
 
 
 def _best_readings(scored: list[Scored], rows, columns: list[int]) -> tuple[int, list[Scored]]:
-    """The distinct readings that fail fewest identities, best header agreement first. Where leaving out
-    only empty columns already satisfies every identity, a column that prints numbers is kept."""
+    """The distinct readings that fail fewest identities, best header agreement first. No reading is
+    preferred for leaving out an empty column rather than one of zeros: an applicant column may be blank
+    all the way down, and only a header can tell it from an export's extra column."""
     best_failures = min(entry[0] for entry in scored)
     holding = [entry for entry in scored if entry[0] == best_failures]
-    blank = {c for c in columns if all(cell.kind == "blank" for _, _, data in rows for k, cell in data if k == c)}
-    leaving_blanks = [e for e in holding if all(c in blank for c in columns if c not in e[3])]
-    if best_failures == 0 and leaving_blanks:
-        holding = leaving_blanks
     readings: dict[tuple, Scored] = {}
     for entry in sorted(holding, key=lambda e: (e[1], e[2])):
         readings.setdefault(tuple(sorted((key, p.value) for key, p in entry[4].items())), entry)
