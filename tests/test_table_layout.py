@@ -241,3 +241,16 @@ def test_dash_and_slash_cells_are_blank_not_labels() -> None:
     values = single_values(findings)
     assert values == {k: v for k, v in EXPECTED.items() if v}  # a dash is absent (GOLD rule 2), never 0
     assert {f.how for f in findings.found} == {"table-identity"}
+
+
+def test_when_nothing_holds_the_reading_shown_for_review_follows_the_header() -> None:
+    """Header shifted one cell right, an empty cell after every row, and the report's own totals off by one
+    in a row: no mapping satisfies the identities; the one offered for review is the header-aligned one
+    that leaves out the empty column, not one that drops printed numbers."""
+    rows = data_rows(lambda cells: [*map(str, cells), ""])
+    rows[0][7] = str(int(rows[0][7]) + 1)  # 总计 of 本年新收 misprinted
+    findings = read_three(pipe(["", *HEADER], rows))
+    values = single_values(findings)
+    expected = {**EXPECTED, "requests.received": EXPECTED["requests.received"] + 1}
+    assert values == expected
+    assert {f.how for f in findings.found} == {"table-layout"}

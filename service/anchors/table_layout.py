@@ -295,8 +295,18 @@ def _best_readings(scored: list[Scored], rows, columns: list[int]) -> tuple[int,
     all the way down, and only a header can tell it from an export's extra column."""
     best_failures = min(entry[0] for entry in scored)
     holding = [entry for entry in scored if entry[0] == best_failures]
+    if best_failures:
+        # nothing holds (the report's own figures do not add up): the reading the header names best, leaving
+        # out the fewest printed numbers, is the one to show a reviewer; every one goes to review
+        printed = {c: sum(cell.kind == "number" for _, _, data in rows for k, cell in data if k == c) for c in columns}
+
+        def lost(entry: Scored) -> int:
+            return sum(printed[c] for c in columns if c not in entry[3])
+
+        holding = sorted(scored, key=lambda e: (e[1], e[2], lost(e), e[0]))
+        best_failures = holding[0][0]
     readings: dict[tuple, Scored] = {}
-    for entry in sorted(holding, key=lambda e: (e[1], e[2])):
+    for entry in holding if best_failures else sorted(holding, key=lambda e: (e[1], e[2])):
         readings.setdefault(tuple(sorted((key, p.value) for key, p in entry[4].items())), entry)
     return best_failures, list(readings.values())[:MAX_CANDIDATES]
 
