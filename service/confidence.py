@@ -13,6 +13,7 @@ BASE_CONFIDENCE: dict[str, float] = {
     "table-identity": 0.99,
     "table-cell": 0.93,
     "table-split": 0.9,
+    "table-layout": 0.7,
     "header": 0.95,
     "label-exact": 0.92,
     "label-loose": 0.75,

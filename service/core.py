@@ -62,6 +62,7 @@ How = Literal[
     "table-identity",  # a template-table cell whose row/column identities hold
     "table-cell",  # a table cell read by its label, no identity to confirm it
     "table-split",  # a cell cut out of a run of digits by the identities
+    "table-layout",  # a cell placed by header/label cells under a column mapping no identity confirmed
     "header",  # a labelled header line (发布时间: …, 标题: …)
     "label-exact",  # a FIELDS.md label right next to its number
     "label-loose",  # a looser wording or a zero word (无/未发生)

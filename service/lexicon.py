@@ -142,6 +142,11 @@ STOCK = re.compile(
     r"截[至止]\s*(?:\d{4}\s*年\s*)?(?!12\s*月\s*31\s*日)\d{1,2}\s*月\s*\d{1,2}\s*日"
     r"|近\s*(?:\d+|[一二三四五])\s*年|历年|至今"
 )
+# Channels a figure can be published on: a figure said of two of them (微信公众号、政务微博发布1378条) is
+# their sum, not one channel's count.
+CHANNEL_WORDS = re.compile(r"微博|微信|公众号|网站|公报|客户端|新媒体|抖音|头条号|视频号")
+# A rate (日均3条, 每月2期) is not the year's count.
+RATE = re.compile(r"日均|月均|周均|年均|平均每|每[日天周月]|人均")
 RUNNING_TOTAL = re.compile(r"(?<!全年)(?<!年内)(?<!本年)(?<!年度)(?<!\d年)累计")
 
 UNITS_FOR = {

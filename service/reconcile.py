@@ -17,6 +17,7 @@ HOW_RANK = [
     "table-identity",
     "table-cell",
     "table-split",
+    "table-layout",
     "header",
     "label-exact",
     "label-loose",

@@ -528,3 +528,92 @@ def test_pipe_row_missing_a_cell_is_unresolved_not_guessed() -> None:
     )
     findings = gb_tables.find_table_two(doc(text), "gb2021")
     assert findings.found == [] and findings.unresolved[0].keys[0] == "active.rules.issued"
+
+
+def test_table_three_with_rows_printed_without_cells_is_confirmed_when_the_identities_hold() -> None:
+    """One cell per line, and the rows with nothing to report printed as a bare label (blank, not 0): the
+    rows cannot be counted off in order, but each label's cells decode alone and every identity holds
+    with the blank rows adding nothing."""
+    table = table_rows(GB2019_ROWS, GB2019_TABLE)
+    keep = {"received", "carried_over", "processed_total", "carried_forward"}
+    lines = [T3_HEAD]
+    printed_rows = set()
+    for (row, label), cells in zip(GB2019_ROWS, table, strict=True):
+        lines.append(label.strip())
+        if any(cells) or row in keep:
+            lines.extend(str(v) for v in cells)
+            printed_rows.add(row)
+    findings = gb_tables.find_table_three(doc("\n\n".join([*lines, T4_HEADING])), "gb2019")
+    printed_keys = {
+        f"requests.{prefix}{row}" for row in printed_rows for prefix in ("", *(f"by_applicant.{c}." for c in COLUMNS))
+    }
+    expected = {k: v for k, v in expected_values(GB2019_ROWS, table).items() if k in printed_keys}
+    assert single_values(findings) == expected
+    assert {f.how for f in findings.found} == {"table-identity"}
+
+
+def test_rows_without_cells_do_not_confirm_a_table_that_breaks_an_identity() -> None:
+    table = table_rows(GB2019_ROWS, GB2019_TABLE)
+    lines = [T3_HEAD]
+    for (row, label), cells in zip(GB2019_ROWS, table, strict=True):
+        lines.append(label.strip())
+        if row in ("received", "granted", "processed_total"):  # the not_held/unclear/duplicate rows left out
+            lines.extend(str(v) for v in cells)
+    findings = gb_tables.find_table_three(doc("\n\n".join([*lines, T4_HEADING])), "gb2019")
+    assert findings.found and {f.how for f in findings.found} == {"label-loose"}
+
+
+def test_a_glued_table_two_run_is_not_split_by_counting_when_the_table_prints_blank_cells() -> None:
+    """规章 printed with no cells shows the table leaves cells blank, so 规范性文件222 may be 22 and 2 with a
+    blank as well as 2, 2, 2: the run goes to review. The same run in a table without blank rows is settled."""
+    head = "第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
+    tail = "第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量行政许可97182179三、收到和处理"
+    blank = gb_tables.find_table_two(doc(head + "规章规范性文件222" + tail), "gb2019")
+    assert not any(f.key.startswith("active.normative.") for f in blank.found)
+    assert any(u.keys[0] == "active.normative.new_made" and [2, 2, 2] in u.candidates for u in blank.unresolved)
+    full = gb_tables.find_table_two(doc(head + "规章000规范性文件222" + tail), "gb2019")
+    assert single_values(full)["active.normative.new_made"] == 2
+
+
+def test_an_amount_printed_without_any_unit_goes_to_review() -> None:
+    """采购总金额 22 / 256146 with no 元 or 万元 in the cell or its header: 万元 would be a guess."""
+    text = (
+        "第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量规章 0 0 0 "
+        "第二十条第（八）项信息内容上一年项目数量本年增/减行政事业性收费 21 0 "
+        "第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购 22 256146 三、收到和处理"
+    )
+    findings = by_key(gb_tables.find_table_two(doc(text), "gb2019"))
+    assert findings["active.procurement.items"][0].how == "table-cell"
+    assert findings["active.procurement.amount"][0].how == "label-loose"
+    with_unit = by_key(gb_tables.find_table_two(doc(text.replace("256146", "256146万元")), "gb2019"))
+    assert with_unit["active.procurement.amount"][0].how == "table-cell"
+
+
+def test_table_two_row_spanning_other_slots_than_its_header() -> None:
+    """The header spans 本年增/减 over two slots, the row spans 上一年项目数量 instead (a real Shanghai page):
+    the header's repeat is not the row's, so the row's own repeat decides. A footnote row below is no cell."""
+    text = (
+        "第二十条第（一）项\n第二十条第（五）项\n"
+        "| 信息内容 | 上一年项目数量 | 本年增/减 | 本年增/减 | 处理决定数量 |\n"
+        "| 行政许可 | 893 | 893 | -183 | 12854581 |\n"
+        "| 行政处罚 | 4309 | 4309 | +3 | 1910752 |\n"
+        "| 信息内容 | 采购项目数量 | 采购项目数量 | 采购总金额 | 采购总金额 |\n"
+        "| 政府集中采购 | 47 | 47 | 27225290916元 | 27225290916元 |\n"
+        "| [1]该项内对外公开总数量为现行有效的数量。 |  |  |  |  |\n"
+        "三、收到和处理政府信息公开申请情况"
+    )
+    got = single_values(gb_tables.find_table_two(doc(text, "r.md"), "gb2019"))
+    assert [got[f"active.licensing.{c}"] for c in ("prev_items", "change", "decisions")] == [893, -183, 12854581]
+    assert [got[f"active.penalty.{c}"] for c in ("prev_items", "change", "decisions")] == [4309, 3, 1910752]
+    assert got["active.procurement.items"] == 47
+    assert got["active.procurement.amount"] == pytest.approx(2722529.0916)
+
+
+def test_table_two_row_whose_repeats_can_be_read_two_ways_is_unresolved() -> None:
+    """5 | 5 | 7 | 7 for three columns: 5, 5, 7 or 5, 7, 7 — nothing says which cell spans two slots."""
+    text = (
+        "第二十条第（一）项\n第二十条第（五）项\n| 信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |\n"
+        "| 行政许可 | 5 | 5 | 7 | 7 |\n三、收到"
+    )
+    findings = gb_tables.find_table_two(doc(text, "r.md"), "gb2019")
+    assert not findings.found and findings.unresolved

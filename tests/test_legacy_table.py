@@ -218,3 +218,13 @@ def test_table_without_a_unit_column() -> None:
     )
     got = values(legacy_table.find(doc(text)))
     assert got == {"active.total": 4156, "requests.received": 23, "capacity.budget": 2.5}  # 300: 元 or 万元?
+
+
+def test_cumulative_column_printed_first_is_read_by_its_header() -> None:
+    text = (
+        "统计表 指标名称 | 计量单位 | 历年累计 | 2016年度 \n| 受理依申请公开信息总数 | 条 | 40 | 12 |\n"
+        "| 依申请公开信息收取的费用 | 元 | 900 | 300 |\n填报人：张三"
+    )
+    got = values(legacy_table.find(doc(text)))
+    assert got["requests.received"] == 12
+    assert got["fees.collected"] == pytest.approx(0.03)

@@ -262,3 +262,31 @@ def test_table_two_figures_in_prose_only_for_the_template_that_holds_them() -> N
     assert gb2021["active.normative.in_force"] == 698 and gb2021["active.normative.issued"] == 88
     legacy = {f.key for f in prose.find(doc(text), "legacy").found}
     assert not any(key.startswith("active.normative.") for key in legacy)  # not legacy keys: never emitted
+
+
+def test_a_table_three_row_label_is_not_a_statement_of_zero() -> None:
+    """无正当理由逾期不补正…政府信息公开申请 is the label of a table-三 row (its cells follow), not 无…申请."""
+    text = (
+        "三、收到和处理政府信息公开申请情况 一、本年新收政府信息公开申请数量 18 1 0 0 0 0 19 "
+        "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请 0 0 0 0 0 0 0 "
+        "四、结转下年度继续办理 0 0 0 0 0 0 0 四、政府信息公开行政复议、行政诉讼情况"
+    )
+    document = read_bytes(text.encode("utf-8"), "r.txt")
+    assert not [f for f in prose.find(document, "gb2021").found if f.key == "requests.received"]
+    # the same words in a legacy report's prose still state a zero
+    assert [f.value for f in prose.find(read_bytes("本年度无政府信息公开申请。".encode(), "r.txt")).found] == [0]
+
+
+def test_a_daily_average_is_not_the_years_count() -> None:
+    document = read_bytes("“某某发布”微信公众号日均发布信息3条以上，全年发布信息800多条。".encode(), "r.txt")
+    assert 3 not in [f.value for f in prose.find(document).found if f.key == "active.channels.wechat"]
+
+
+def test_a_figure_said_of_two_channels_goes_to_review() -> None:
+    """微信公众号、政务微博发布政务信息1378条 is the two channels together, not the microblog's count."""
+    joint = read_bytes("全年通过“某某”微信公众号、政务微博发布政务信息1378条。".encode(), "r.txt")
+    found = [f for f in prose.find(joint).found if f.key.startswith("active.channels.")]
+    assert found and all(f.how == "label-loose" for f in found)
+    apart = read_bytes("通过政务微博公开政务信息152条(新浪微博),通过政务微信公开政务信息305条。".encode(), "r.txt")
+    got = {f.key: (f.value, f.how) for f in prose.find(apart).found}
+    assert got["active.channels.wechat"] == (305, "label-exact")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import combinations, islice
 
-from service.anchors import in_pipe_row
+from service.anchors import in_pipe_row, table_layout
 from service.checks import T4_BLOCKS, T4_CELLS, run_checks, t3_rows
 from service.core import Document, Evidence, Findings, Found
 from service.schema import APPLICANT_COLUMNS, Unresolved
@@ -206,9 +206,16 @@ def find_table_three(document: Document, template: str) -> Findings:
     heading = T4_HEADING.search(text, last.end() if last else start_match.end())
     end = heading.start() if heading else min(len(text), start_match.end() + 8000)
     start = _line_start_if_pipe(text, start_match.start())
+    by_layout = _t3_by_layout(document, start, end, template)
+    if by_layout is not None and by_layout.confirmed and by_layout.complete:
+        findings.extend(by_layout.findings)
+        return findings
     chunks = chunks_in(text, start, end, 7)
     keys = t3_keys(template)
     readings = _rows(chunks, 7, _sum_row, len(keys))
+    if by_layout is not None and not _holds(readings, keys, template):
+        findings.extend(by_layout.findings)  # the cells as the labels place them (in review unless confirmed)
+        return findings
     if not readings:
         other = "gb2019" if template == "gb2021" else "gb2021"
         readings = _rows(chunks, 7, _sum_row, len(t3_keys(other)))
@@ -229,14 +236,131 @@ def find_table_three(document: Document, template: str) -> Findings:
     return findings
 
 
+@dataclass
+class ByLayout:
+    """Table cells read by their header and label cells (service.anchors.table_layout)."""
+
+    findings: Findings
+    confirmed: bool
+    complete: bool  # every expected row was found by its label
+
+
+def _holds(readings: list[list[list[Cell]]], keys: list[list[str]], template: str) -> bool:
+    """Whether the positional decoding has a reading that satisfies every identity."""
+    return bool(readings) and min(failed for failed, _ in _scored(readings, keys, template)) == 0
+
+
+def _read_layout(
+    document: Document,
+    start: int,
+    end: int,
+    keys: list[list[str]],
+    row_specs: list[re.Pattern[str] | None],
+    column_specs: list[re.Pattern[str]],
+    template: str,
+    table: str,
+) -> ByLayout | None:
+    """Read a pipe table by its labels and turn the layout into findings: auto-accepted only when the
+    identities confirm the column mapping, every cell in review (with the candidates) otherwise."""
+    grid = table_layout.pipe_grid(document.text, start, end)
+    if len(grid) < 2:
+        return None
+
+    def failures(values: dict[tuple[int, int], float | int]) -> int:
+        named = {keys[r][c]: value for (r, c), value in values.items()}
+        return sum(check.status == "fail" for check in run_checks(named, template))
+
+    layout = table_layout.read(grid, row_specs, column_specs, failures)
+    if layout is None:
+        return None
+    findings = Findings()
+    text = document.text
+    for (r, c), placed in sorted(layout.values.items()):
+        if placed.value is None:
+            continue
+        line_start = text.rfind("\n", 0, placed.cell.start) + 1
+        line_end = text.find("\n", placed.cell.end)
+        line_end = len(text) if line_end < 0 else line_end
+        row_end = line_start + len(text[line_start:line_end].rstrip(" |"))  # the row, label to last cell
+        found = Found(
+            keys[r][c],
+            placed.value,
+            line_start,
+            row_end,
+            "table",
+            "table-identity" if layout.confirmed else "table-layout",
+            note=None if layout.confirmed else f"{table}: {layout.note}",
+            extra={"table": table, "row": r, "column": c},
+        )
+        options = layout.alternatives.get((r, c))
+        if options:
+            found.extra["ambiguous"] = sorted({placed.value, *(o for o in options if o is not None)})
+        findings.found.append(found)
+    if layout.note and (layout.dropped or layout.transposed or not layout.confirmed):
+        findings.warnings.append(f"{table}: {layout.note}")
+    rows_found = {r for r, _ in layout.values}
+    return ByLayout(findings, layout.confirmed, len(rows_found) == len(keys))
+
+
+def _t3_by_layout(document: Document, start: int, end: int, template: str) -> ByLayout | None:
+    rows = t3_rows(template)
+    row_specs: list[re.Pattern[str] | None] = [re.compile(T3_ROW_WORDS[row]) for row in rows]
+    column_specs = [re.compile(T3_COLUMN_WORDS[column]) for column in (*APPLICANT_COLUMNS, "total")]
+    return _read_layout(document, start, end, t3_keys(template), row_specs, column_specs, template, "table 三")
+
+
+def _t4_by_layout(document: Document, start: int, end: int, template: str) -> ByLayout | None:
+    """Table 四 as one row of fifteen cells under two header rows, or as three block rows of five."""
+    cells = [re.compile(T4_CELL_WORDS[cell]) for cell in T4_CELLS]
+    wide = [
+        re.compile(f"(?={T4_BLOCK_WORDS[block]})(?=.*(?:{T4_CELL_WORDS[cell]}))")
+        for block in T4_BLOCKS
+        for cell in T4_CELLS
+    ]
+    keys = [[f"{block}.{cell}" for block in T4_BLOCKS for cell in T4_CELLS]]
+    one_row = _read_layout(document, start, end, keys, [None], wide, template, "table 四")
+    if one_row is not None:
+        return one_row
+    block_rows: list[re.Pattern[str] | None] = [re.compile(T4_BLOCK_WORDS[block]) for block in T4_BLOCKS]
+    keys = [[f"{block}.{cell}" for cell in T4_CELLS] for block in T4_BLOCKS]
+    return _read_layout(document, start, end, keys, block_rows, cells, template, "table 四")
+
+
 # Words that name each table-三 row, for reading a table whose rows cannot all be found in order.
 T3_ROW_WORDS: dict[str, str] = table_three_row_words()
+# Header words of the applicant columns of table 三 (a column's header cells read top to bottom), in order.
+T3_COLUMN_WORDS: dict[str, str] = {
+    "natural_person": r"自然人",
+    "commercial": r"商业企业",
+    "research": r"科研机构",
+    "social_welfare": r"社会公益",
+    "legal_service": r"法律服务",
+    "other_org": r"(?<!或)其[他它](?!组织)",
+    "total": r"总计|合计",
+}
+# Header words of table 四: its three blocks, and the five cells of each.
+T4_BLOCK_WORDS: dict[str, str] = {
+    "review": r"^(?!.*起诉).*复议",
+    "litigation.direct": r"直接起诉",
+    "litigation.after_review": r"复议后起诉",
+}
+T4_CELL_WORDS: dict[str, str] = {
+    "upheld": r"维持",
+    "corrected": r"纠正",
+    "other": r"其他",
+    "pending": r"尚未审结|未审结",
+    "total": r"总计|合计",
+}
 
 
 def _rows_by_label(document: Document, start: int, end: int, template: str) -> Findings:
-    """Fallback for a table 三 whose rows do not all decode in order (a row left out, stray numbers): each
-    row label in turn, and the digits between it and the next label, decoded on their own. Only rows whose
-    seven cells add up are kept, and all go to review: the table as a whole did not hold together."""
+    """Fallback for a table 三 whose rows do not all decode in order (a row left out, stray numbers, rows
+    printed without cells): each row label in turn, and the digits between it and the next label, decoded
+    on their own. Only rows whose seven cells add up are kept.
+
+    They go to review, unless the table holds together after all: every row label found, every row either
+    printed blank or decoded in exactly one way with no digit left over, and every identity holding with
+    the blank rows as the zeros they add (a blank cell itself stays absent)."""
     text, findings = document.text, Findings()
     positions: list[tuple[int, int, str]] = []
     at = start
@@ -245,25 +369,43 @@ def _rows_by_label(document: Document, start: int, end: int, template: str) -> F
         if match:
             positions.append((match.start(), match.end(), row))
             at = match.end()
+    rows: list[tuple[list[str], list[Cell]]] = []
+    blank_rows: list[list[str]] = []
+    clean = len(positions) == len(t3_rows(template))
     for (_, label_end, row), following in zip(positions, [*positions[1:], (end, end, "")], strict=True):
+        keys = [f"requests.by_applicant.{c}.{row}" for c in APPLICANT_COLUMNS] + [f"requests.{row}"]
         chunks = chunks_in(text, label_end, following[0], 7)
+        if not chunks:
+            blank_rows.append(keys)
+            continue
         readings = _distinct(_rows(chunks, 7, _sum_row, 1))
         if len(readings) != 1:
+            clean = False
             continue
-        keys = [f"requests.by_applicant.{c}.{row}" for c in APPLICANT_COLUMNS] + [f"requests.{row}"]
-        for key, cell in zip(keys, readings[0][0], strict=True):
+        clean = clean and max(cell.end for cell in readings[0][0]) == chunks[-1].end  # nothing left over
+        rows.append((keys, readings[0][0]))
+    values = {key: cell.value for keys, cells in rows for key, cell in zip(keys, cells, strict=True)}
+    values = {key: value for key, value in values.items() if value is not None}
+    if clean and rows:
+        with_zeros = {**values, **{key: 0 for keys in blank_rows for key in keys}}
+        checks = run_checks(with_zeros, template)
+        clean = not any(c.status == "fail" for c in checks) and any(c.status == "pass" for c in checks)
+    for keys, cells in rows:
+        for key, cell in zip(keys, cells, strict=True):
             if cell.value is not None:
                 findings.found.append(
                     Found(
                         key,
                         cell.value,
-                        *_row_span(text, readings[0][0]),
+                        *_row_span(text, cells),
                         "table",
-                        "label-loose",
-                        note="table 三 read row by row: its rows do not all decode in order",
+                        "table-identity" if clean else "label-loose",
+                        note=None if clean else "table 三 read row by row: its rows do not all decode in order",
                         extra={"table": "table 三"},
                     )
                 )
+    if clean and blank_rows:
+        findings.warnings.append(f"table 三: {len(blank_rows)} rows printed without cells (blank, not read as 0)")
     return findings
 
 
@@ -351,9 +493,16 @@ def find_table_four(document: Document, template: str) -> Findings:
         return findings
     stop = T4_END.search(text, heading.end())
     end = stop.start() if stop else min(len(text), heading.end() + 1500)
+    by_layout = _t4_by_layout(document, heading.start(), end, template)
+    if by_layout is not None and by_layout.confirmed:
+        findings.extend(by_layout.findings)
+        return findings
     chunks = chunks_in(text, heading.start(), end, 15)
     keys = [[f"{block}.{cell}" for block in T4_BLOCKS for cell in T4_CELLS]]
     readings = _rows(chunks, 15, _block_rows, 1)
+    if by_layout is not None and not _holds(readings, keys, template):
+        findings.extend(by_layout.findings)
+        return findings
     if not readings:
         findings.warnings.append(f"table 四 found but its {len(chunks)} numbers do not decode into 15 cells")
         return findings
@@ -383,6 +532,7 @@ def find_table_two(document: Document, template: str, stated: dict[str, set] | N
     if not start_match:
         return findings
     end = t3.start() if t3 and t3.start() > start_match.start() else min(len(text), start_match.end() + 3000)
+    rows = []
     for label, prefix, columns in T2_ROWS[template]:
         label_match = _t2_label(text, label, start_match.start(), end)
         if label_match is None:
@@ -390,9 +540,16 @@ def find_table_two(document: Document, template: str, stated: dict[str, set] | N
         label_at, label_end = label_match.span()
         boundary = T2_BOUNDARY.search(text, label_end, end)
         stop = boundary.start() if boundary else end
-        values = list(T2_VALUE.finditer(text, label_end, stop))
-        keys = [f"{prefix}.{column}" for column in columns]
-        _emit_t2_row(document, findings, label_at, keys, values, stated or {})
+        if in_pipe_row(text, label_at):  # a table row's cells end with its line (a footnote [1] below is not one)
+            line_end = text.find("\n", label_end)
+            stop = min(stop, line_end if line_end >= 0 else end)
+        values = [m for m in T2_VALUE.finditer(text, label_end, stop) if m.group().strip()]
+        rows.append((label_at, [f"{prefix}.{column}" for column in columns], values))
+    # a row printed with no cells at all shows the table leaves cells blank: then a glued run may hold
+    # fewer cells than the row has columns, and no split of it is settled by counting
+    blanks = any(not values for _, _, values in rows) and not in_pipe_row(text, start_match.start())
+    for label_at, keys, values in rows:
+        _emit_t2_row(document, findings, label_at, keys, values, stated or {}, blank_cells=blanks)
     return findings
 
 
@@ -409,6 +566,8 @@ def _emit_t2_row(
     keys: list[str],
     values: list[re.Match[str]],
     stated: dict[str, set],
+    *,
+    blank_cells: bool = False,
 ) -> None:
     text = document.text
     tokens = _merged_cells_once([m for m in values if m.group().strip()], text, label_at, len(keys))
@@ -418,10 +577,12 @@ def _emit_t2_row(
     if len(tokens) == len(keys):
         for key, token in zip(keys, tokens, strict=True):
             value = _t2_value(key, token.group())
-            if value is not None:
-                findings.found.append(
-                    Found(key, value, label_at, token.end(), "table", "table-cell", extra={"table": "table 二"})
-                )
+            if value is None:
+                continue
+            found = Found(key, value, label_at, token.end(), "table", "table-cell", extra={"table": "table 二"})
+            if key.endswith("amount") and not _unit_stated(text, label_at, token.group()):
+                found.how, found.note = "label-loose", "an amount printed with no unit (元 or 万元?)"
+            findings.found.append(found)
         return
     runs = [token.group().strip() for token in tokens]
     if len(tokens) > len(keys) or in_pipe_row(text, label_at):
@@ -437,13 +598,25 @@ def _emit_t2_row(
     run = " ".join(runs)
     candidates = list(islice(_t2_splits(keys, runs), 200))
     settled = _settle_by_prose(stated, keys, candidates)
+    if blank_cells and settled is None:
+        findings.unresolved.append(
+            Unresolved(
+                keys=keys,
+                candidates=[list(c) for c in candidates[:12]],
+                evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
+                reason=f"table 二 run '{run}': the table prints blank cells, so the run may hold fewer cells "
+                "than the row has columns",
+            )
+        )
+        return
     if len(candidates) == 1 or settled is not None:
         chosen = candidates[0] if len(candidates) == 1 else settled
         note = None if len(candidates) == 1 else "glued run settled by the report's prose"
         for key, value in zip(keys, chosen, strict=True):
-            findings.found.append(
-                Found(key, value, label_at, end, "table", "table-split", note=note, extra={"table": "table 二"})
-            )
+            found = Found(key, value, label_at, end, "table", "table-split", note=note, extra={"table": "table 二"})
+            if key.endswith("amount") and not _unit_stated(text, label_at, runs[-1]):
+                found.how, found.note = "label-loose", "an amount printed with no unit (元 or 万元?)"
+            findings.found.append(found)
         return
     findings.unresolved.append(
         Unresolved(
@@ -456,18 +629,34 @@ def _emit_t2_row(
     )
 
 
+def _unit_stated(text: str, label_at: int, token: str) -> bool:
+    """Whether an amount's unit is printed: in its cell (…元, …万元) or in the header above its row
+    (本年收费金额（单位：万元）)."""
+    header_from = max(label_at - 160, text.rfind("第二十条", 0, label_at), 0)  # this row's own header
+    return token.strip().endswith("元") or "元" in text[header_from:label_at]
+
+
 def _merged_cells_once(tokens: list[re.Match[str]], text: str, label_at: int, wanted: int) -> list[re.Match[str]]:
-    """A merged (colspan) cell is repeated into every slot it spans when a table is flattened. In a pipe
-    table the header row above says which slots are one cell (the same header twice); otherwise only a
-    run of equal trailing values can be such a repeat."""
+    """A merged (colspan) cell is repeated into every slot it spans when a table is flattened, so a row
+    prints more cells than it has columns, each extra one equal to its left neighbour. The header row
+    above a pipe row says which slots are one cell (the same header twice) — but only when the row's own
+    cells repeat there too: a data row can span other slots than its header (893 | 893 | -183 under
+    上一年项目数量 | 本年增/减 | 本年增/减). Otherwise the repeats in the row itself decide, if every way to
+    leave them out gives the same cells; if not, the row keeps all its cells (and goes unresolved)."""
     if len(tokens) <= wanted:
         return tokens
+    printed = [token.group().strip() for token in tokens]
     header = _pipe_header_above(text, label_at)
     if header and len(header) == len(tokens):
-        tokens = [token for i, token in enumerate(tokens) if i == 0 or header[i] != header[i - 1]]
-    while len(tokens) > wanted and tokens[-1].group().strip() == tokens[-2].group().strip():
-        tokens.pop()
-    return tokens
+        repeats = [i for i in range(1, len(tokens)) if header[i] == header[i - 1]]
+        if len(tokens) - len(repeats) == wanted and all(printed[i] == printed[i - 1] for i in repeats):
+            return [token for i, token in enumerate(tokens) if i not in repeats]
+    readings: dict[tuple[str, ...], list[re.Match[str]]] = {}
+    for dropped in combinations(range(1, len(tokens)), len(tokens) - wanted):
+        if all(printed[i] == printed[i - 1] for i in dropped):
+            kept = [token for i, token in enumerate(tokens) if i not in dropped]
+            readings.setdefault(tuple(token.group().strip() for token in kept), kept)
+    return next(iter(readings.values())) if len(readings) == 1 else tokens
 
 
 def _pipe_header_above(text: str, at: int) -> list[str] | None:

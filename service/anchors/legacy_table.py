@@ -41,6 +41,7 @@ def find(document: Document, stated: dict[str, set] | None = None) -> Findings:
     start, end = start_match.start(), end_match.start() if end_match else len(text)
     header = text[start : start + 120]
     two_columns = "累计" in header
+    this_year_column = _this_year_column(header) if two_columns else 0
     region = text[start:end]
     for pattern in (PARENTHETICAL, ENUMERATOR, HEADER_YEAR):
         region = pattern.sub(_blank, region)
@@ -73,10 +74,12 @@ def find(document: Document, stated: dict[str, set] | None = None) -> Findings:
             continue
         tokens = re.split(r"[ \t|]+", match["nums"].strip())
         unit = match["unit"] or _unit_in_label(text[label_start : start + match.start()])
+        if this_year_column and len(tokens) < 2:
+            continue  # 历年累计 printed first and one run of digits: which part is this year's, nothing says
         if two_columns and len(tokens) == 1 and len(tokens[0]) > 1 and "." not in tokens[0]:
             glued.append((key, label_start, row_end, tokens[0]))
             continue
-        value = _convert(key, tokens[0], unit)
+        value = _convert(key, tokens[this_year_column if len(tokens) > 1 else 0], unit)
         if value is None:
             continue
         settled[key] = value
@@ -84,6 +87,14 @@ def find(document: Document, stated: dict[str, set] | None = None) -> Findings:
 
     _settle_glued(text, findings, glued, settled, cumulative, stated or {})
     return findings
+
+
+def _this_year_column(header: str) -> int:
+    """Which of the two figure columns is this year's, by the header (指标名称 单位 历年累计 本年度 prints the
+    cumulative figure first): 0 or 1."""
+    cumulative = header.find("累计")
+    this_year = re.search(r"本年度|本年|\d{4}\s*年度?", header)
+    return 1 if this_year and 0 <= cumulative < this_year.start() else 0
 
 
 def _settle_glued(

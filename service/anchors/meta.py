@@ -12,14 +12,32 @@ from service.templates.national import TABLE_THREE_START
 from service.templates.registry import national
 
 BODY_MARKER = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
-HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<v>\S.*?)\s*$", re.M)
-HEADER_DATE = re.compile(
-    r"(?:发布时间|发布日期|成文日期|发文日期|时间)\s*[:：]\s*(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})"
+# A crawler's CSV export: a header line (标题,时间,内容,…) then one row whose first fields are the page's
+# title and a date the crawler recorded (not the page's own 发布时间: it goes to review unless confirmed).
+CRAWLER_ROW = re.compile(
+    r"\A\ufeff?\s*标题\s*,\s*(?:时间|日期|发布时间|发布日期)\s*,\s*内容[^\n]*\n"
+    r"\s*\"?(?P<title>[^,\n\"]{4,120})\"?\s*,\s*\"?(?P<date>(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})\s*日?)"
 )
+HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<v>\S.*?)\s*$", re.M)
+DATE_VALUE = r"\s*[:：]\s*(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})"
+# The page's own publication date. A bare 时间/日期 (来源：… 时间：…) counts, a compound one never does: 抓取时间,
+# 采集时间, 下载时间, 更新时间 are a crawler's or a site's stamps, 填表日期 the date a form was filled in.
+HEADER_DATE = re.compile(r"(?:发布(?:时间|日期)|公开日期|(?<![\u4e00-\u9fff])(?:时间|日期))" + DATE_VALUE)
+# The date a document was written or issued: the publication date only when nothing else is printed.
+WRITTEN_DATE = re.compile(r"(?:成文|发文|印发)(?:时间|日期)" + DATE_VALUE)
+# A report is published after its year ends, usually within months: a date outside this window is a
+# different kind of date (a crawl, an update, a file's time stamp) until a person says otherwise.
+PUBLISH_WINDOW_YEARS = 2
 TITLE_SHAPE = re.compile(r"^(?:.{0,30}?\d{4}\s*年度?.{0,30}?(?:政府信息公开|政务公开|信息公开).{0,20}报告)$")
 TITLE_CUT = re.compile(r"\s*(?:[_|｜]| - |—{2}).*$")
 YEAR_IN_TITLE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年")
 STAT_PERIOD = re.compile(r"统计(?:期限|时限|周期|期间)[^。\n]{0,12}?(?P<y>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+# The line above a closing date that signs the report: a body's name (…人民政府, …办公室, …局).
+SIGNER_LINE = re.compile(
+    r"[\u4e00-\u9fff（）()·]{2,40}?(?:政府|办公室|办公厅|办|局|委员会|委|厅|院|中心|管委会|区|县|市|州|盟|旗|镇|乡"
+    r"|街道|办事处|公司|所|站|队|会|部|署|处|馆)"
+)
+TABLE_HEADING_YEAR = re.compile(r"(?:指\s*标|计量)[^\n]{0,30}?单\s*位[\s|]*(?P<y>(?:19|20)\d{2})\s*年")
 SIGNED_DATE = re.compile(
     r"^[\s(（]*(?P<y>(?:19|20)\d{2}|[二〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>[\d一二三四五六七八九十]{1,3})\s*月"
     r"\s*(?P<d>[\d一二三四五六七八九十]{1,3})\s*日[\s)）]*$",
@@ -85,12 +103,8 @@ def find(document: Document) -> Findings:
         if year:
             found.append(Found("meta.year", int(year["y"]), year.start("y"), year.end("y"), "prose", "header"))
 
-    if not any(f.key == "meta.year" for f in found):
-        period = STAT_PERIOD.search(text)
-        if period:
-            found.append(
-                Found("meta.year", int(period["y"]), period.start("y"), period.end("y"), "prose", "label-exact")
-            )
+    found.extend(_other_years(text, found))
+    found.extend(_signing_issuer(text, body_start, found))
 
     if not any(f.key == "meta.year" for f in found):
         first_year = YEAR_IN_TITLE.search(text, body_start)
@@ -107,9 +121,8 @@ def find(document: Document) -> Findings:
                 )
             )
 
-    date = _publish_date(text, body_start)
-    if date:
-        found.append(date)
+    year_found = next((f.value for f in found if f.key == "meta.year"), None)
+    found.extend(_publish_dates(text, body_start, year_found))
 
     template = detect_template(text)
     marker = _template_evidence(text, template)
@@ -168,7 +181,7 @@ def _body_start(text: str) -> int:
 
 
 TITLE_IN_LINE = re.compile(
-    r"(?<![^\s：:>])(?P<t>[\u4e00-\u9fff（）()]{0,30}?\s?(?:19|20)\d{2}\s?年度?\s?[\u4e00-\u9fff]{0,10}?"
+    r"(?<![^\s：:>])(?P<t>[\u4e00-\u9fff（）()]{0,30}?[ \t]{0,3}(?:19|20)\d{2}\s?年度?\s?[\u4e00-\u9fff]{0,10}?"
     r"(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,8}?报告)(?![》”\"）)\u4e00-\u9fff。，,；;])"
 )
 PARAGRAPH_START = re.compile(r"根据《|依据《|按照《|本报告|本年度报告|一、\s*(?:概述|总体情况)")
@@ -225,6 +238,9 @@ def _body_titles(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
 def _header_title(text: str) -> tuple[str, int, int, str] | None:
     match = HEADER_TITLE.search(text)
     if not match:
+        row = CRAWLER_ROW.match(text)
+        if row and TITLE_SHAPE.match(re.sub(r"\s+", "", row["title"])):  # a cut title (…报...) is no title
+            return re.sub(r"\s+", "", row["title"]), row.start("title"), row.end("title"), "header"
         return None
     value = TITLE_CUT.sub("", match["v"])
     value = re.sub(r"\s+", "", value)
@@ -249,18 +265,129 @@ def _locate_compact(text: str, start: int, end: int, wanted: str) -> tuple[int, 
     return (match.start(), match.end()) if match else None
 
 
-def _publish_date(text: str, body_start: int) -> Found | None:
-    header = HEADER_DATE.search(text)
-    if header:
-        return Found(
-            "meta.publish_date",
-            _iso(header["y"], header["m"], header["d"]),
-            header.start(),
-            header.end(),
-            "header",
-            "header",
+def _other_years(text: str, found: list[Found]) -> list[Found]:
+    """The reporting year as the 统计期限 and the statistics table's heading state it. Each is a candidate
+    beside the title's year: where they disagree, reconcile sends meta.year to review with all of them."""
+    years: list[Found] = []
+    period = STAT_PERIOD.search(text)
+    if period:
+        years.append(Found("meta.year", int(period["y"]), period.start("y"), period.end("y"), "prose", "label-exact"))
+    heading = TABLE_HEADING_YEAR.search(text)
+    if heading:
+        years.append(
+            Found(
+                "meta.year",
+                int(heading["y"]),
+                heading.start("y"),
+                heading.end("y"),
+                "table",
+                "label-loose",
+                note="the year in the statistics table's column heading",
+            )
         )
-    # the date under the closing signature: a line holding only a date, in the last part of the body
+    title_years = {f.value for f in found if f.key == "meta.year"}
+    if not title_years:
+        return years
+    # a candidate that agrees adds nothing; one that disagrees is the cross-check
+    return [year for year in years if year.value not in title_years]
+
+
+def _signing_issuer(text: str, body_start: int, found: list[Found]) -> list[Found]:
+    """The body that signs the report, as a check on the issuer the title names: a signature naming
+    another body (neither name contains the other) is a candidate, and the disagreement goes to review."""
+    issuer = next((f for f in found if f.key == "meta.issuer"), None)
+    signed = _signature_date(text, body_start)
+    if issuer is None or signed is None or signed.how != "label-exact":
+        return []
+    line_end = text.rfind("\n", 0, signed.start)
+    line_start = text.rfind("\n", 0, max(0, line_end)) + 1
+    signer = text[line_start:line_end].strip() if line_end > 0 else ""
+    if not signer or signer in issuer.value or issuer.value in signer or _core(issuer.value) in signer:
+        return []
+    at = text.find(signer, line_start)
+    return [Found("meta.issuer", signer, at, at + len(signer), "prose", "label-loose", note="the body that signs")]
+
+
+def _core(issuer: str) -> str:
+    """An issuer's name without the words a signature may drop or add (人民政府, 办公室, 管委会)."""
+    return re.sub(r"(?:人民政府|政府|办公室|办公厅|管理委员会|管委会)$", "", issuer) or issuer
+
+
+def _publish_dates(text: str, body_start: int, year: int | None) -> list[Found]:
+    """Candidates for meta.publish_date: the page's own 发布时间/发布日期 (a crawler's header copy of it
+    ranks below the page's), else the date under the closing signature, else a 成文日期 in review.
+
+    A date is trusted only if it fits: after the reporting year (within PUBLISH_WINDOW_YEARS) and not
+    before the report was signed. One that does not fit, or two 发布时间 that disagree, go to review."""
+    signed = _signature_date(text, body_start)
+    labelled = list(HEADER_DATE.finditer(text))
+    crawler = [m for m in labelled if body_start and m.start() < body_start]
+    page = [m for m in labelled if m not in crawler]
+    head_end = _head_end(text, body_start)
+    # the page's chrome above the report; failing that, an explicit 发布时间 wherever printed (a bare 时间 in
+    # the body is some event's time)
+    page = [m for m in page if m.start() < head_end] or [m for m in page if "发布" in m.group() or "公开" in m.group()]
+    dates: list[Found] = []
+    for match in page:
+        dates.append(_dated(match, "header", "header", None))
+    for match in crawler:
+        note = "a crawler's header, not the page itself" if page else None
+        dates.append(_dated(match, "header", "label-exact" if page else "header", note))
+    if not dates and signed is not None:
+        dates.append(signed)
+    if not dates:
+        written = WRITTEN_DATE.search(text)
+        if written:
+            dates.append(_dated(written, "header", "label-loose", "成文日期 (the date it was written), no 发布时间"))
+    stamp = CRAWLER_ROW.match(text)
+    if stamp:
+        recorded = _dated(stamp, "prose", "label-loose", "the date a crawler recorded, not the page itself")
+        recorded.start, recorded.end = stamp.start("date"), stamp.end("date")
+        if dates and dates[0].value == recorded.value:
+            recorded.how = "label-exact"  # agrees with the report's own date
+        dates.append(recorded)  # a disagreement reaches review through reconcile
+    dates = [d for d in dates if d.value is not None]
+    if not dates:
+        return []
+    doubt = _doubt(dates[0].value, year, signed.value if signed is not None else None)
+    if doubt:
+        for date in dates:
+            if date.value == dates[0].value:
+                date.how, date.note = "label-loose", doubt
+    return dates
+
+
+def _dated(match: re.Match[str], source, how, note: str | None) -> Found:
+    try:
+        iso = _iso(match["y"], match["m"], match["d"])
+    except ValueError:
+        iso = None
+    return Found("meta.publish_date", iso, match.start(), match.end(), source, how, note=note)
+
+
+def _doubt(iso: str, year: int | None, signed: str | None) -> str | None:
+    """Why a publication date does not fit the report, or None when it does."""
+    import datetime as dt
+
+    when = dt.date.fromisoformat(iso)
+    if year is not None and not year < when.year <= year + PUBLISH_WINDOW_YEARS:
+        return f"published {iso} does not fit a report for {year}: a crawl or update stamp?"
+    if signed is not None:
+        gap = (when - dt.date.fromisoformat(signed)).days
+        if gap < -3 or gap > 366:
+            return f"published {iso} but signed {signed}"
+    return None
+
+
+def _head_end(text: str, body_start: int) -> int:
+    """Where the report's first paragraph starts: a 发布时间 above it is the page's own."""
+    paragraph = PARAGRAPH_START.search(text, body_start, body_start + 6000)
+    return paragraph.start() if paragraph else body_start + 1500
+
+
+def _signature_date(text: str, body_start: int) -> Found | None:
+    """The date under the closing signature: a line holding only a date, in the last part of the body.
+    Trusted (label-exact) when the line above names a body, as a signature does; otherwise in review."""
     tail_from = body_start + int((len(text) - body_start) * 0.6)
     candidates = [
         m for m in SIGNED_DATE.finditer(text, tail_from) if "填表" not in text[max(0, m.start() - 12) : m.start()]
@@ -277,14 +404,16 @@ def _publish_date(text: str, body_start: int) -> Found | None:
         iso = _iso(year, _small_int(match["m"]), _small_int(match["d"]))
     except (ValueError, KeyError):
         return None
+    above = text[max(0, match.start() - 80) : match.start()].rstrip().rsplit("\n", 1)[-1].strip()
+    signed = bool(SIGNER_LINE.fullmatch(above))
     return Found(
         "meta.publish_date",
         iso,
         match.start("y"),
         match.end(),
         "prose",
-        "label-loose",
-        note="date under the closing signature",
+        "label-exact" if signed else "label-loose",
+        note="date under the closing signature" + ("" if signed else " (no signing body on the line above)"),
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from service.anchors import in_pipe_row
 from service.core import Document, Findings, Found
 from service.lexicon import (
+    CHANNEL_WORDS,
     COUNT_UNITS,
     DEADLINE,
     GAP,
@@ -22,6 +23,7 @@ from service.lexicon import (
     NUM,
     NUMBER_THEN_LABEL,
     OUTCOME_NOT_CASE,
+    RATE,
     REASON_IN_BRACKETS,
     REASON_KEYS,
     RUNNING_TOTAL,
@@ -82,6 +84,7 @@ def find(document: Document, template: str | None = None) -> Findings:
                 TIGHT_GAP.match(gap)
                 and "等" not in match["label"]
                 and not RUNNING_TOTAL.search(_clause_before(view, match.start("label")))
+                and not _several_channels(view, match, key)
             )
             emit(
                 key,
@@ -97,10 +100,13 @@ def find(document: Document, template: str | None = None) -> Findings:
                 emit(key, int(match["num"]), match.start(), match.end(), "label-exact")
     for match in REASON_IN_BRACKETS.finditer(view):
         emit(REASON_KEYS[match["why"]], int(match["num"]), match.start(), match.end(), "label-exact")
+    table_three = _table_three_span(view) if template in ("gb2019", "gb2021") else (0, 0)
     for pattern, key in _COMPILED_ZERO:
         for match in pattern.finditer(view):
             if in_pipe_row(view, match.start()) or STOCK.search(_clause_before(view, match.end())):
                 continue
+            if table_three[0] <= match.start() < table_three[1]:
+                continue  # 无正当理由逾期不补正…申请 is a row label of table 三, not a statement of zero
             if OUTCOME_NOT_CASE.search(match.group() + view[match.end() : match.end() + 4]):
                 continue  # 未发生…被行政复议纠错 speaks of outcomes, not of the number of cases
             if not any(f.key == key and f.source == "prose" for f in findings.found):
@@ -113,6 +119,17 @@ def find(document: Document, template: str | None = None) -> Findings:
                     note="a zero stated in words",
                 )
     return findings
+
+
+def _table_three_span(view: str) -> tuple[int, int]:
+    """Where table 三 of a national template is printed: its row labels are not prose."""
+    from service.anchors.gb_tables import T3_LAST_ROW, T3_START
+
+    first = T3_START.search(view)
+    if not first:
+        return (0, 0)
+    last = T3_LAST_ROW.search(view, first.end())
+    return (first.start(), last.end() if last else first.end())
 
 
 BREAK_INSIDE_SENTENCE = re.compile(r"(?<=[^\s。：:|])\n(?=[^\s|])")
@@ -134,6 +151,8 @@ def _not_this_metric(view: str, match: re.Match[str], key: str) -> bool:
     clause = _clause_before(view, match.start("label"))
     if STOCK.search(clause):
         return True  # counted up to a date or over several years
+    if RATE.search(clause[-12:] + view[match.start("label") : match.start("num")]):
+        return True  # 日均发布信息3条: a rate, not the year's count
     if SUB_SCOPE.search(re.split(r"[，,、]", clause)[-1] + match["label"]):
         return True  # a part of the body (县直各单位), not the whole scope
     return (
@@ -141,6 +160,17 @@ def _not_this_metric(view: str, match: re.Match[str], key: str) -> bool:
         and "公开" not in match["label"]
         and NOT_DISCLOSURE.search(_sentence(view, match.start())) is not None
     )  # 审批窗口受理申请
+
+
+def _several_channels(view: str, match: re.Match[str], key: str) -> bool:
+    """A channel figure said of two channels at once (微信公众号、政务微博发布信息1378条): their sum, which
+    a person should look at before it is filed under one of them."""
+    if not key.startswith("active.channels."):
+        return False
+    before = re.split(r"[，,()（）\d]", _clause_before(view, match.start("label")))[-1]  # this clause only
+    said = before[-20:] + view[match.start("label") : match.start("num")]
+    channels = {"微信" if word == "公众号" else word for word in CHANNEL_WORDS.findall(said)}
+    return len(channels) > 1
 
 
 def _sentence(view: str, at: int) -> str:

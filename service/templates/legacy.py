@@ -102,7 +102,7 @@ LEGACY_TABLE_LABELS: tuple[tuple[str, str], ...] = (
     (r"行政复议数", "review.total"),
     (r"举报", "complaints.total"),  # 举报投诉数量, 行政申诉、举报数 — never 行政申诉 alone
     (r"行政诉讼数", "litigation.total"),
-    (r"维持具体行政行为", "{block}.upheld"),
+    (r"维[持护]具体行政行为", "{block}.upheld"),
     (r"被依法纠错数", "{block}.corrected"),
     (r"其他情形数", "{block}.other"),
     (r"依申请公开信息收取的费用", "fees.collected"),
