@@ -87,19 +87,3 @@ async def _plain_error(send: Callable[[dict], Awaitable[None]], status: int, det
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-async def _plain_error(send: Callable[[dict], Awaitable[None]], status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
