@@ -248,6 +248,21 @@ def test_bad_review_requests_get_a_clear_4xx(client: httpx.Client) -> None:
             "start",
         ),
         (f"{url}/meta.year", {"json": {"action": "accept", "value": 1999, "reviewer": "ann"}}, 409, "now 2022"),
+        # values JSON or the database cannot hold are refused before anything is written (no 500)
+        (f"{url}/meta.year", {"json": {"action": "correct", "value": 10**23, "reviewer": "ann"}}, 422, "larger"),
+        (f"{url}/meta.year", {"json": {"action": "correct", "value": 3 * 10**9, "reviewer": "ann"}}, 422, "year"),
+        (
+            f"{url}/active.fees.amount",
+            {"content": b'{"action": "correct", "value": NaN, "reviewer": "ann"}', "headers": JSON},
+            422,
+            "finite",
+        ),
+        (
+            f"{url}/active.fees.amount",
+            {"content": b'{"action": "correct", "value": 1e400, "reviewer": "ann"}', "headers": JSON},
+            422,
+            "finite",
+        ),
         (f"{url}/meta.year", {"content": b"{not json", "headers": JSON}, 400, "json"),
     ]
     for path, request_kwargs, status, says in cases:
