@@ -13,6 +13,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from service.reviewing import pending_items
 from service.routes.deps import StoreDep, render, require_token, wants_html
 
 router = APIRouter()
@@ -85,5 +86,5 @@ def decide(report_id: str, key: str, decision: ReviewDecision, store: StoreDep) 
         "field": field.model_dump(mode="json", exclude_none=True) if field else None,
         "checks": [c.model_dump() for c in reviewed.checks if key in c.keys],
         "failed_checks": sum(c.status == "fail" for c in reviewed.checks),
-        "pending_review": store.reports.report(report_id)["pending_review"],
+        "pending_review": len(pending_items(reviewed)),  # what the decision's transaction stored as pending
     }
