@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from service.reviewing import pending_items
-from service.routes.deps import StoreDep, render, require_token, wants_html
+from service.routes.deps import MAX_OFFSET, StoreDep, render, require_token, wants_html
 
 router = APIRouter()
 
@@ -40,7 +40,7 @@ def review(
     request: Request,
     store: StoreDep,
     limit: int = Query(50, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     report: str | None = None,
 ) -> Any:
     items, total = store.decisions.queue(limit=limit, offset=offset, report_id=report)

@@ -190,6 +190,8 @@ class Decisions:
         reviewer = (reviewer or "").strip()
         if not reviewer or len(reviewer) > 100:
             raise Invalid("reviewer must be a name of 1 to 100 characters")
+        if "\x00" in reviewer:
+            raise Invalid("reviewer contains a NUL character")
         with self.db.write() as conn:
             stored = stored_results.load(conn, report_id, lock=True)  # two reviewers of one report take turns
             if stored is None:
@@ -228,6 +230,8 @@ def _check_storable(key: str, value: Any) -> None:
         raise Invalid(f"{key}: expected a finite number, got {value!r}")
     if isinstance(value, int) and abs(value) > LARGEST_INTEGER:
         raise Invalid(f"{key}: {value} is larger than any count a report states (at most {LARGEST_INTEGER})")
+    if isinstance(value, str) and "\x00" in value:
+        raise Invalid(f"{key}: the value contains a NUL character")
     if key == "meta.year" and value is not None and value not in YEARS:
         raise Invalid(f"meta.year: expected a calendar year, got {value}")
 
