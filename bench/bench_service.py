@@ -54,28 +54,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(data_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(*options: str) -> tuple[subprocess.Popen, str]:
+    """``nianbao serve`` with ``options`` (its storage and worker flags) on a free port; waits for /healthz."""
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-            "--workers",
-            str(workers),
-        ],
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), *options],
         cwd=REPO,
         env=os.environ | {"NIANBAO_TOKEN": TOKEN},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -128,7 +118,7 @@ def main() -> None:
     files = sources()
     bodies = [payload(files[n % len(files)], n) for n in range(args.reports + args.sequential)]
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
-        process, base = start_server(Path(tmp), args.workers)
+        process, base = start_server("--data-dir", tmp, "--workers", str(args.workers))
         try:
             with httpx.Client(
                 base_url=base,

@@ -26,36 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from bench_service import REPO, TOKEN, free_port, payload, sources
+from bench_service import REPO, TOKEN, payload, sources, start_server
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
 from service.storage import Store
 from service.storage.schema import jobs
-
-
-def start_server(url: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--database", url, "--workers", "0"],
-        cwd=REPO,
-        env=os.environ | {"NIANBAO_TOKEN": TOKEN},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise SystemExit("the service did not start")
-        time.sleep(0.1)
 
 
 def submit_all(base: str, bodies: list[tuple[str, bytes]]) -> float:
@@ -140,7 +117,7 @@ def main() -> None:
                         _empty(url)
                     else:
                         url = source.new_database()  # type: ignore[attr-defined]
-                    server, base = start_server(url)
+                    server, base = start_server("--database", url, "--workers", "0")
                     try:
                         submissions = submit_all(base, bodies)
                     finally:

@@ -1,4 +1,5 @@
-"""ASGI guard around the whole app: the request size limit (413, chunked bodies too) and security headers."""
+"""ASGI guard around the whole app: the request size limit (413, chunked bodies too), NUL in URLs (400) and
+security headers."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ class Guard:
                 message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
             await send(message)
 
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            # no id, key or name holds NUL, and PostgreSQL text cannot: refuse it here, once, for every route
+            await _plain_error(send_with_headers, 400, "the URL contains a NUL character (%00)")
+            return
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None:
@@ -71,22 +76,6 @@ class Guard:
 
     def _too_large(self) -> str:
         return f"request body larger than {self.max_bytes:,} bytes"
-
-
-async def _plain_error(send: Callable[[dict], Awaitable[None]], status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 async def _plain_error(send: Callable[[dict], Awaitable[None]], status: int, detail: str) -> None:

@@ -176,9 +176,6 @@ class WorkerPool:
     def wake(self) -> None:
         self._wake.set()
 
-    def alive(self) -> int:
-        return sum(child.is_alive() for child in self._children)
-
     def join(self) -> int:
         """Wait until every worker has exited (with ``drain``: the queue is empty); returns how many crashed."""
         for child in self._children:

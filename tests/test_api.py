@@ -248,6 +248,21 @@ def test_bad_review_requests_get_a_clear_4xx(client: httpx.Client) -> None:
             "start",
         ),
         (f"{url}/meta.year", {"json": {"action": "accept", "value": 1999, "reviewer": "ann"}}, 409, "now 2022"),
+        # values JSON or the database cannot hold are refused before anything is written (no 500)
+        (f"{url}/meta.year", {"json": {"action": "correct", "value": 10**23, "reviewer": "ann"}}, 422, "larger"),
+        (f"{url}/meta.year", {"json": {"action": "correct", "value": 3 * 10**9, "reviewer": "ann"}}, 422, "year"),
+        (
+            f"{url}/active.fees.amount",
+            {"content": b'{"action": "correct", "value": NaN, "reviewer": "ann"}', "headers": JSON},
+            422,
+            "finite",
+        ),
+        (
+            f"{url}/active.fees.amount",
+            {"content": b'{"action": "correct", "value": 1e400, "reviewer": "ann"}', "headers": JSON},
+            422,
+            "finite",
+        ),
         (f"{url}/meta.year", {"content": b"{not json", "headers": JSON}, 400, "json"),
     ]
     for path, request_kwargs, status, says in cases:
@@ -257,6 +272,33 @@ def test_bad_review_requests_get_a_clear_4xx(client: httpx.Client) -> None:
     assert client.get(f"/reports/{report_id}/decisions").json()["decisions"] == []
     assert client.get("/reports", params={"template": "gb1999"}).status_code == 422
     assert client.get("/reports", params={"limit": 0}).status_code == 422
+
+
+def test_out_of_range_and_nul_inputs_get_a_clear_4xx(client: httpx.Client) -> None:
+    """Numbers past what the database takes, and NUL characters (PostgreSQL text cannot hold them), are
+    refused with a reason, never a 500, and nothing is stored."""
+    report_id = submit_file(client, CORPUS / "pingtan-2022.txt")
+    assert wait_done(client, report_id)["status"] == "done"
+    big = 10**20
+    for path, params in [
+        ("/reports", {"year": big}),
+        ("/reports", {"offset": big}),
+        ("/review", {"offset": big}),
+        ("/reports", {"issuer": "平潭\x00"}),
+        ("/review", {"report": "\x00"}),
+        ("/reports/ab%00cd", {}),
+        ("/reports/ab%00cd/view", {}),
+    ]:
+        response = client.get(path, params=params)
+        assert 400 <= response.status_code < 500, (path, params, response.text)
+    for body in (
+        {"action": "skip", "reviewer": "a\x00nn"},
+        {"action": "correct", "value": "平潭\x00", "reviewer": "ann"},
+    ):
+        response = client.post(f"/review/{report_id}/meta.issuer", json=body)
+        assert response.status_code in (400, 422), (body, response.text)
+        assert "NUL" in response.json()["detail"], response.text
+    assert client.get(f"/reports/{report_id}/decisions").json()["decisions"] == []
 
 
 def test_request_size_limit_gives_413(database: str) -> None:

@@ -90,11 +90,11 @@ def test_a_review_decision_shows_in_the_panel(client: httpx.Client) -> None:
 
 
 def test_pages_escape_what_reports_say() -> None:
-    from service.panel.routes import _render
+    from service.routes.deps import render
 
     hostile = "<script>alert(1)</script>区"
     row = {"issuer": hostile, "names": [hostile], "years": [2021], "missing_years": [], "ambiguous": [hostile],
            "checks": {"pass": 0, "fail": 0, "skip": 0}, "link": ""}  # fmt: skip
-    html = _render("issuers.html", rows=[row], q='"><b>', year=None, unplaced=[]).body.decode()
+    html = render("issuers.html", rows=[row], q='"><b>', year=None, unplaced=[]).body.decode()
     assert "<script>alert" not in html and '"><b>' not in html
     assert "&lt;script&gt;" in html

@@ -135,9 +135,9 @@ def check_pair(previous: Entry, current: Entry, year: int) -> list[YearCheck]:
     An identity neither report's template carries is left out; one that only one side carries is
     skipped with the reason."""
     sides = {-1: previous, 0: current}
+    templates = {offset: entry.result.template for offset, entry in sides.items()}
     checks = []
     for identity in IDENTITIES:
-        templates = {offset: entry.result.template for offset, entry in sides.items()}
         if not any(t in identity.templates for t in templates.values()):
             continue
         checks.append(_evaluate(identity, sides, year, templates))

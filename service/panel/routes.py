@@ -3,19 +3,18 @@
 One APIRouter, included by ``service.api``. It reads the stored results only through
 ``service.panel.stored`` and rebuilds the panel on each request (a store of a few thousand reports
 takes well under a second; a cache would be the next step). Pages answer HTML to browsers and JSON
-otherwise, like ``/review``; templates are ``service/web/templates/issuers.html``, ``issuer.html`` and
-``audit.html``, styled by the shared ``style.css``; the charts are inline SVG.
+otherwise, like ``/review``, rendered by the service's one Jinja environment (``service.routes.deps``);
+templates are ``service/web/templates/issuers.html``, ``issuer.html`` and ``audit.html``, styled by the
+shared ``style.css``; the charts are inline SVG.
 """
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from markupsafe import Markup
 
 from service.panel.audit import COLUMNS as AUDIT_COLUMNS
@@ -25,24 +24,13 @@ from service.panel.exports import write_xlsx
 from service.panel.issuers import normalise
 from service.panel.panel import MAIN_METRICS, Panel, build_panel
 from service.panel.stored import stored_entries
+from service.routes.deps import render, wants_html
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ORDER = {"fail": 0, "skip": 1, "pass": 2}  # the issuer page lists findings first
 
 router = APIRouter()
-_pages = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
-)
-
-
-def _wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "") or request.query_params.get("format") == "html"
-
-
-def _render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(_pages.get_template(name).render(**context), status_code=status)
 
 
 def _panel(request: Request) -> tuple[Panel, list]:
@@ -71,9 +59,9 @@ def issuers(request: Request, q: str | None = None, year: int | None = Query(Non
         }
         for p in found
     ]
-    if not _wants_html(request):
+    if not wants_html(request):
         return {"total": len(rows), "issuers": rows, "unplaced": [e.report for e in panel.unplaced]}
-    return _render("issuers.html", rows=rows, q=q or "", year=year, unplaced=panel.unplaced)
+    return render("issuers.html", rows=rows, q=q or "", year=year, unplaced=panel.unplaced)
 
 
 @router.get("/issuers/{key}", summary="One issuer: years side by side, cross-year checks, charts")
@@ -81,12 +69,12 @@ def issuer(request: Request, key: str) -> Any:
     panel, _entries = _panel(request)
     found = panel.get(key)
     if found is None:
-        if _wants_html(request):
-            return _render("error.html", status=404, message=f"no issuer {key!r}")
+        if wants_html(request):
+            return render("error.html", status=404, message=f"no issuer {key!r}")
         raise HTTPException(404, f"no issuer {key!r}")
-    if not _wants_html(request):
+    if not wants_html(request):
         return found.as_json()
-    return _render(
+    return render(
         "issuer.html",
         panel=found,
         metrics=MAIN_METRICS,
@@ -110,9 +98,9 @@ def chart(request: Request, key: str, chart: str) -> Response:
 def audit_view(request: Request, sort: str = "problems", desc: bool = True) -> Any:
     panel, _entries = _panel(request)
     rows = sort_rows(audit(panel), sort, desc)
-    if not _wants_html(request):
+    if not wants_html(request):
         return {"total": len(rows), "rows": [r.flat() | {"link": r.link} for r in rows]}
-    return _render("audit.html", rows=rows, columns=AUDIT_COLUMNS, sort=sort, desc=desc)
+    return render("audit.html", rows=rows, columns=AUDIT_COLUMNS, sort=sort, desc=desc)
 
 
 @router.get("/audit.csv", summary="The audit as CSV")

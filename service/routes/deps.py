@@ -13,6 +13,8 @@ from fastapi.responses import HTMLResponse
 from service.storage import Store
 
 WEB = Path(__file__).resolve().parents[1] / "web"
+MAX_OFFSET = 2**31 - 1
+"""The largest ``offset`` a listing takes: every engine's integer holds it (10^20 would be a 500)."""
 
 
 def get_store(request: Request) -> Store:

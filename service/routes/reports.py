@@ -21,8 +21,9 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
 from service.ingest import IngestError, read_bytes
-from service.routes.deps import StoreDep, require_token
+from service.routes.deps import MAX_OFFSET, StoreDep, require_token
 from service.storage import Store, StoreError, Submission
+from service.storage.decisions import YEARS
 
 router = APIRouter()
 
@@ -173,12 +174,12 @@ async def submit(request: Request, store: StoreDep) -> JSONResponse:
 def list_reports(
     store: StoreDep,
     issuer: str | None = None,
-    year: int | None = None,
+    year: int | None = Query(None, ge=YEARS.start, le=YEARS.stop - 1),
     template: Literal["gb2021", "gb2019", "legacy"] | None = None,
     has_review: bool | None = None,
     status: Literal["queued", "running", "done", "failed"] | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     reports, total = store.reports.list(
         issuer=issuer, year=year, template=template, has_review=has_review, status=status, limit=limit, offset=offset

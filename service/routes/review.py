@@ -13,7 +13,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from service.routes.deps import StoreDep, render, require_token, wants_html
+from service.reviewing import pending_items
+from service.routes.deps import MAX_OFFSET, StoreDep, render, require_token, wants_html
 
 router = APIRouter()
 
@@ -39,7 +40,7 @@ def review(
     request: Request,
     store: StoreDep,
     limit: int = Query(50, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     report: str | None = None,
 ) -> Any:
     items, total = store.decisions.queue(limit=limit, offset=offset, report_id=report)
@@ -85,5 +86,5 @@ def decide(report_id: str, key: str, decision: ReviewDecision, store: StoreDep) 
         "field": field.model_dump(mode="json", exclude_none=True) if field else None,
         "checks": [c.model_dump() for c in reviewed.checks if key in c.keys],
         "failed_checks": sum(c.status == "fail" for c in reviewed.checks),
-        "pending_review": store.reports.report(report_id)["pending_review"],
+        "pending_review": len(pending_items(reviewed)),  # what the decision's transaction stored as pending
     }

@@ -9,6 +9,7 @@ decisions.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,6 +190,8 @@ class Decisions:
         reviewer = (reviewer or "").strip()
         if not reviewer or len(reviewer) > 100:
             raise Invalid("reviewer must be a name of 1 to 100 characters")
+        if "\x00" in reviewer:
+            raise Invalid("reviewer contains a NUL character")
         with self.db.write() as conn:
             stored = stored_results.load(conn, report_id, lock=True)  # two reviewers of one report take turns
             if stored is None:
@@ -215,6 +218,24 @@ class Decisions:
             return refresh(conn, report_id)
 
 
+LARGEST_INTEGER = 2**53 - 1
+"""Integers above this are refused: JSON readers (browsers) lose their last digits, and no count is that large."""
+YEARS = range(1, 10_000)
+"""``meta.year`` is also a database column (4-byte INTEGER on PostgreSQL): a reviewer gives a calendar year."""
+
+
+def _check_storable(key: str, value: Any) -> None:
+    """Refuse what JSON cannot carry (NaN, Infinity) or the database cannot store, before anything is written."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise Invalid(f"{key}: expected a finite number, got {value!r}")
+    if isinstance(value, int) and abs(value) > LARGEST_INTEGER:
+        raise Invalid(f"{key}: {value} is larger than any count a report states (at most {LARGEST_INTEGER})")
+    if isinstance(value, str) and "\x00" in value:
+        raise Invalid(f"{key}: the value contains a NUL character")
+    if key == "meta.year" and value is not None and value not in YEARS:
+        raise Invalid(f"meta.year: expected a calendar year, got {value}")
+
+
 def _checked_value(
     key: str,
     action: Action,
@@ -238,6 +259,7 @@ def _checked_value(
                 stored_value = coerce_value(key, value)
             except ValueError as exc:
                 raise Invalid(str(exc)) from None
+            _check_storable(key, stored_value)
         if evidence is not None:
             start, end = evidence
             if value is None:
