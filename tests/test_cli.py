@@ -259,10 +259,11 @@ def test_worker_drains_the_queue_of_a_data_directory(tmp_path: Path) -> None:
 
 
 PDF_DIR = Path(__file__).resolve().parent / "data" / "pdf"
+GOLD_REPORTS = Path(__file__).resolve().parents[1] / "gold" / "reports"
 
 
 def test_extract_a_pdf_gives_evidence_with_page_and_box() -> None:
-    result = runner.invoke(app, ["extract", str(PDF_DIR / "hongze-district-2023.pdf"), "--format", "json"])
+    result = runner.invoke(app, ["extract", str(GOLD_REPORTS / "hongze-district-2023.pdf"), "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["provenance"]["input"] == {"format": "pdf", "pages": 5, "pages_read": 5}

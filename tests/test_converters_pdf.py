@@ -1,6 +1,6 @@
 """service.converters.pdf: reading real and generated PDFs, evidence places, and every bad PDF.
 
-``hongze-district-2023.pdf`` is a real report (tests/data/pdf/SOURCES.md); ``made-*.pdf`` come from
+``hongze-district-2023.pdf`` is a real report (gold/reports/SOURCES.md); ``made-*.pdf`` come from
 ``tests/data/pdf/make.py``. Values asserted below were read off the PDFs' pages, not off the extractor.
 """
 
@@ -18,7 +18,7 @@ from service.ingest import IngestError, read_bytes, read_path
 from service.pipeline import extract
 
 DATA = Path(__file__).resolve().parent / "data" / "pdf"
-HONGZE = DATA / "hongze-district-2023.pdf"
+HONGZE = Path(__file__).resolve().parents[1] / "gold" / "reports" / "hongze-district-2023.pdf"
 LAYOUT = DATA / "made-layout.pdf"
 
 

@@ -1,6 +1,6 @@
 """The accuracy gate of ``.ci/run`` must fail when quality collapses (issue 11's mutation tests).
 
-The real extractor runs on the real gold reports (seeds + corpus); each mutation breaks its output the
+The real extractor runs on the real gold reports (seeds, corpus and gold/reports); each mutation breaks its output the
 way a regression would, and the harness is run with exactly the gate flags ``.ci/run`` uses (read from
 that file, so the test and CI cannot drift apart). The unmutated run must pass, or the failures below
 would prove nothing.
@@ -42,7 +42,8 @@ def run_gate(tmp_path: Path, mutate: Callable[[Result], Result]) -> tuple[int, s
     def extractor(document):
         return mutate(extract(document))
 
-    argv = ["--gold", str(GOLD), "--reports", str(SEEDS), "--reports", str(CORPUS), "--out", str(tmp_path)]
+    argv = ["--gold", str(GOLD), "--reports", str(SEEDS), "--reports", str(CORPUS), "--reports", str(GOLD / "reports")]
+    argv += ["--out", str(tmp_path)]
     buffer = io.StringIO()
     code = main(
         argv + ci_gate_flags(),

@@ -311,7 +311,7 @@ def test_a_pdf_report_source_is_found_and_read(tmp_path: Path):
     """A gold file may name a .pdf source: the harness reads it with the PDF converter (real extractor)."""
     from service.pipeline import extract
 
-    pdf = Path(__file__).resolve().parent / "data" / "pdf" / "hongze-district-2023.pdf"
+    pdf = Path(__file__).resolve().parents[1] / "gold" / "reports" / "hongze-district-2023.pdf"
     gold_dir, report_dir, out_dir = tmp_path / "gold", tmp_path / "reports", tmp_path / "out"
     gold_dir.mkdir()
     report_dir.mkdir()

@@ -15,7 +15,7 @@ from service.api import create_app, running
 
 TOKEN = "pdf-token"
 DATA = Path(__file__).resolve().parent / "data" / "pdf"
-HONGZE = DATA / "hongze-district-2023.pdf"
+HONGZE = Path(__file__).resolve().parents[1] / "gold" / "reports" / "hongze-district-2023.pdf"
 
 
 @pytest.fixture(scope="module")
