@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.ingest import IngestError, read_bytes
 from service.routes.deps import MAX_OFFSET, StoreDep, require_token
+from service.schema import Template
 from service.storage import Store, StoreError, Submission
 from service.storage.decisions import YEARS
 
@@ -175,7 +176,7 @@ def list_reports(
     store: StoreDep,
     issuer: str | None = None,
     year: int | None = Query(None, ge=YEARS.start, le=YEARS.stop - 1),
-    template: Literal["gb2021", "gb2019", "legacy"] | None = None,
+    template: Template | None = None,
     has_review: bool | None = None,
     status: Literal["queued", "running", "done", "failed"] | None = None,
     limit: int = Query(100, ge=1, le=1000),
