@@ -10,47 +10,26 @@ from __future__ import annotations
 
 from html import escape
 
+from pydantic import BaseModel
+
 from service.panel.panel import IssuerPanel
+from service.schema import NotProcessed, OtherHandling, RefusedReasons
+
+
+def _group(model: type[BaseModel], prefix: str) -> tuple[str, ...]:
+    """The keys of one schema group (table 三's sub-rows), so the chart never lists them twice."""
+    return tuple(f"{prefix}.{name}" for name in model.model_fields)
+
 
 OUTCOMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("予以公开", "#137333", ("requests.granted",)),
     ("部分公开", "#1f5fbf", ("requests.partial",)),
-    (
-        "不予公开",
-        "#b42318",
-        tuple(
-            f"requests.refused_reason.{r}"
-            for r in (
-                "state_secret",
-                "prohibited_by_law",
-                "security_stability",
-                "third_party_rights",
-                "internal_affairs",
-                "process_info",
-                "enforcement_files",
-                "query_matters",
-                "commercial_secret",
-                "privacy",
-                "not_gov_info",
-                "other_law",
-            )
-        ),
-    ),
+    ("不予公开", "#b42318", _group(RefusedReasons, "requests.refused_reason")),
     ("无法提供", "#b45309", ("requests.not_held", "requests.needs_creation", "requests.unclear", "requests.not_exist")),
     (
         "不予处理/其他",
         "#6b7280",
-        (
-            "requests.not_processed.complaint",
-            "requests.not_processed.duplicate",
-            "requests.not_processed.publication",
-            "requests.not_processed.excessive",
-            "requests.not_processed.confirmation",
-            "requests.other_handling.no_correction",
-            "requests.other_handling.unpaid",
-            "requests.other_handling.other",
-            "requests.other_handling.total",
-        ),
+        _group(NotProcessed, "requests.not_processed") + _group(OtherHandling, "requests.other_handling"),
     ),
 )
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 520, 200, 40, 28, 16
