@@ -88,7 +88,7 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"接受培训(?:人员)?", "training.trainees", 2),
     (r"培训班", "training.sessions", 2),
     (r"(?:召开|举办)(?:各类)?(?:工作)?会议", "training.meetings", 2),
-    (r"收取信息处理费(?:共计)?|实际收取(?:的)?(?:信息处理费)?总?金额", "fees.collected", 2),
+    (r"收取(?:政府信息公开)?信息处理费(?:共计)?|实际收取(?:的)?(?:信息处理费)?总?金额", "fees.collected", 2),
     (r"发出收费通知(?:的)?(?:件数|书)?", "fees.notices", 2),
     (r"收费通知(?:的)?总金额", "fees.notices_amount", 2),
 ]

@@ -322,6 +322,25 @@ def test_table_four_run_with_a_two_digit_cell() -> None:
     assert single_values(findings) == dict(zip(T4_KEYS, cells, strict=True))
 
 
+def test_table_four_whose_own_totals_break_reaches_review_as_printed() -> None:
+    # a real PDF prints 复议 10 | 1 | 0 | 0 | 总计 0: fifteen numbers apart, the report's total wrong
+    cells = [10, 1, 0, 0, 0] + [0] * 5 + [5, 0, 0, 0, 0]
+    text = T4_TEXT.format(cells=" ".join(map(str, cells)))
+    findings = gb_tables.find_table_four(doc(text), "gb2021")
+    assert single_values(findings) == dict(zip(T4_KEYS, cells, strict=True))
+    result = extract(doc(text))
+    failed = {check.id for check in result.checks if check.status == "fail"}
+    assert {"T4-blocks[review]", "T4-blocks[litigation.after_review]"} <= failed
+    assert all(result.fields[key].review for key in T4_KEYS if key.startswith(("review.", "litigation.after")))
+
+
+def test_table_four_with_too_few_numbers_is_not_read_by_position() -> None:
+    cells = [10, 1, 0, 0, 0] + [0] * 5 + [5, 0, 0, 0]  # 14 numbers for 15 cells, no reading balances
+    findings = gb_tables.find_table_four(doc(T4_TEXT.format(cells=" ".join(map(str, cells)))), "gb2021")
+    assert findings.found == []
+    assert any("do not decode into 15 cells" in warning for warning in findings.warnings)
+
+
 # --------------------------------------------------------------------------- table 二
 
 T2_GB2021 = (

@@ -7,6 +7,7 @@ import pytest
 from service.anchors import prose
 from service.core import Document, Findings
 from service.ingest import read_bytes
+from service.pipeline import extract
 
 
 def doc(text: str) -> Document:
@@ -290,3 +291,10 @@ def test_a_figure_said_of_two_channels_goes_to_review() -> None:
     apart = read_bytes("通过政务微博公开政务信息152条(新浪微博),通过政务微信公开政务信息305条。".encode(), "r.txt")
     got = {f.key: (f.value, f.how) for f in prose.find(apart).found}
     assert got["active.channels.wechat"] == (305, "label-exact")
+
+
+def test_fee_collected_named_with_the_regulation_s_words() -> None:
+    text = "2023 年，区政府严格落实《政府信息公开信息处理费管理办法》，全年收取政府信息公开信息处理费 0 元。"
+    result = extract(read_bytes(text.encode(), "x.txt"))
+    assert result.fields["fees.collected"].value == 0
+    assert result.fields["fees.collected"].evidence.quote.endswith("0 元")

@@ -504,10 +504,22 @@ def find_table_four(document: Document, template: str) -> Findings:
         findings.extend(by_layout.findings)
         return findings
     if not readings:
-        findings.warnings.append(f"table 四 found but its {len(chunks)} numbers do not decode into 15 cells")
-        return findings
+        printed = _as_printed(chunks, 15)
+        if printed is None:
+            findings.warnings.append(f"table 四 found but its {len(chunks)} numbers do not decode into 15 cells")
+            return findings
+        readings = [printed]  # the report's own totals do not add up: its cells as printed, for review
     _emit_readings(document, findings, readings, keys, template, "table 四")
     return findings
+
+
+def _as_printed(chunks: list[Chunk], width: int) -> list[list[Cell]] | None:
+    """A one-row table printed with every cell apart — exactly ``width`` numbers, none blank — whose own
+    totals break an identity: the one reading its printing gives, so the figures reach review (the failed
+    identity holds them there) instead of being dropped."""
+    if len(chunks) != width or any(not chunk.digits.isdigit() for chunk in chunks):
+        return None
+    return [[Cell(int(chunk.digits), chunk.start, chunk.end) for chunk in chunks]]
 
 
 # --------------------------------------------------------------------------- table 二
