@@ -82,6 +82,9 @@ def test_the_evidence_page_loads_beside_the_text_with_the_box_on_the_quoted_row(
     box = [float(v) for v in parse_qs(src.query)["box"][0].split(",")]
     assert box == evidence["bbox"]
     assert img.evaluate("img => img.naturalWidth") >= 800  # rendered for reading, not a thumbnail
+    # shown small beside the text, so it links to itself at full size
+    full = page.locator(f'.field-detail[data-key="{KEY}"] figure.pdf-page a')
+    assert full.evaluate("a => a.href") == img.evaluate("img => img.currentSrc")
 
     # a person sees it: inside the window, wide enough to read, between the field list and the text
     shown = img.bounding_box()
