@@ -64,6 +64,7 @@ def test_a_pdf_upload_is_extracted_with_pages_and_boxes(client: httpx.Client, ho
 def test_the_review_page_shows_the_pdf_page_with_the_box(client: httpx.Client, hongze: str) -> None:
     page = client.get(f"/reports/{hongze}/view", params={"key": "meta.year"}).text
     assert f'src="/reports/{hongze}/pages/1.png?box=' in page
+    assert f'href="/reports/{hongze}/pages/1.png?box=' in page  # the small image opens at full size
 
 
 def test_page_images_are_rendered_cached_and_boxed(client: httpx.Client, hongze: str, server: tuple[str, Path]) -> None:
