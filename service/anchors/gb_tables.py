@@ -610,15 +610,17 @@ def _emit_t2_row(
     run = " ".join(runs)
     candidates = list(islice(_t2_splits(keys, runs), 200))
     settled = _settle_by_prose(stated, keys, candidates)
-    if blank_cells and settled is None:
+
+    def unresolved(reason: str) -> None:
+        evidence = Evidence(start=label_at, end=end, quote=text[label_at:end])
         findings.unresolved.append(
-            Unresolved(
-                keys=keys,
-                candidates=[list(c) for c in candidates[:12]],
-                evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
-                reason=f"table 二 run '{run}': the table prints blank cells, so the run may hold fewer cells "
-                "than the row has columns",
-            )
+            Unresolved(keys=keys, candidates=[list(c) for c in candidates[:12]], evidence=evidence, reason=reason)
+        )
+
+    if blank_cells and settled is None:
+        unresolved(
+            f"table 二 run '{run}': the table prints blank cells, so the run may hold fewer cells "
+            "than the row has columns"
         )
         return
     if len(candidates) == 1 or settled is not None:
@@ -630,14 +632,8 @@ def _emit_t2_row(
                 found.how, found.note = "label-loose", "an amount printed with no unit (元 or 万元?)"
             findings.found.append(found)
         return
-    findings.unresolved.append(
-        Unresolved(
-            keys=keys,
-            candidates=[list(c) for c in candidates[:12]],
-            evidence=Evidence(start=label_at, end=end, quote=text[label_at:end]),
-            reason=f"table 二 cells printed as one run '{run}': {len(candidates)} splits, table 二 has no identity "
-            "to settle them",
-        )
+    unresolved(
+        f"table 二 cells printed as one run '{run}': {len(candidates)} splits, table 二 has no identity to settle them"
     )
 
 
