@@ -204,7 +204,32 @@ def _token_kind(token: str) -> str | None:
         return "strong"
     if token in _WEAK_WORDS or (not _CONTENT.search(token) and _WEAK_PATTERN.match(token)):
         return "weak"
+    glued = _glued_menu(token)
+    if glued is not None:
+        return "strong" if any(word in _STRONG for word in glued) or len(glued) >= 3 else "weak"
     return None
+
+
+_MENU_WORDS = _STRONG | _WEAK_WORDS
+_LONGEST_MENU_WORD = max(map(len, _MENU_WORDS))
+
+
+def _glued_menu(token: str) -> list[str] | None:
+    """The menu words a token is made of when a PDF or a page's text runs them together with no separator
+    (长者模式退出长者模式无障碍浏览); None unless it is two or more of them and nothing else."""
+    if len(token) > 200:
+        return None
+    best: list[list[str] | None] = [None] * (len(token) + 1)
+    best[0] = []
+    for end in range(1, len(token) + 1):
+        for start in range(max(0, end - _LONGEST_MENU_WORD), end):
+            head = best[start]
+            if head is not None and token[start:end] in _MENU_WORDS:
+                candidate = [*head, token[start:end]]
+                if best[end] is None or len(candidate) < len(best[end]):
+                    best[end] = candidate
+    words = best[-1]
+    return words if words is not None and len(words) >= 2 else None
 
 
 def _line_verdict(s: str) -> str:

@@ -9,11 +9,20 @@ statistics table's row labels, live in that template's spec (service/templates).
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from service.numbers import NUMBER_PATTERN
 from service.schema import APPLICANT_COLUMNS, FIELD_TYPES
 from service.templates.registry import table_wordings
+
+
+@lru_cache(maxsize=4096)
+def printed(label: str) -> re.Pattern[str]:
+    """A label as reports print it: a PDF text layer or an HTML cell may break it over lines or justify
+    it with spaces (``本年新收政府信息公开申\n请数量``, ``本 年 新 制作数量``), so any whitespace may stand
+    between its characters."""
+    return re.compile(r"\s*".join(map(re.escape, re.sub(r"\s+", "", label))))
+
 
 # --------------------------------------------------------------------------- prose (any template)
 # A label must sit in the same clause as its number (GAP never crosses 。，、 or a digit).

@@ -180,6 +180,27 @@ def test_flattened_table_three_with_glued_runs() -> None:
         assert label[-6:] in quote  # the row's own label is part of the evidence
 
 
+def wrapped_text(rows: list[tuple[str, str]], table: list[list[int]], width: int = 7) -> str:
+    """Table 三 as a PDF text layer gives a Word table: each label wrapped over lines of ``width``
+    characters (the cell's width), the row's numbers on a line of their own, spaced."""
+    lines = [T3_HEAD]
+    for (_row, label), cells in zip(rows, table, strict=True):
+        label = label.strip()
+        lines += [label[i : i + width] for i in range(0, len(label), width)]
+        lines.append(" ".join(map(str, cells)))
+    return "\n".join([*lines, T4_HEADING])
+
+
+def test_table_three_with_labels_wrapped_over_lines_as_a_pdf_prints_them() -> None:
+    table = table_rows(GB2021_ROWS, SMALL_TABLE)
+    text = wrapped_text(GB2021_ROWS, table)
+    assert "一、本年新收政\n府信息公开申请\n数量\n12 3 0 0 0 0 15" in text  # the first row's label is broken
+    document = doc(text)
+    assert extract(document).template == "gb2021"
+    findings = gb_tables.find_table_three(document, "gb2021")
+    assert single_values(findings) == expected_values(GB2021_ROWS, table)
+
+
 def test_pipe_table_three_reads_the_same_values() -> None:
     table = table_rows(GB2021_ROWS, SMALL_TABLE)
     document = doc(pipe_text(GB2021_ROWS, table), "report.md")

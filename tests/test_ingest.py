@@ -322,6 +322,19 @@ def test_chrome_lines_removed_content_lines_kept() -> None:
     ]
 
 
+def test_menu_words_run_together_with_no_separator_are_chrome() -> None:
+    """A PDF of a web page, or a page's text, can run a menu's words together: still chrome."""
+    text = (
+        "长者模式退出长者模式无障碍浏览\n登录登录注册注册你好， 注销\n"
+        "政府信息公开领导之窗政府机构要闻政府会议最新文件\n"
+        "某县2022年政府信息公开工作年度报告\n政务公开工作有序推进，主动公开信息12条。\n"
+    )
+    assert strip_chrome(text).split("\n") == [
+        "某县2022年政府信息公开工作年度报告",
+        "政务公开工作有序推进，主动公开信息12条。",
+    ]
+
+
 def test_chrome_in_real_seeds() -> None:
     erdao = read_path(SEEDS / "erdao-district-2017.txt")
     assert lines(erdao)[0] == "二道区人民政府2017年度政府信息公开工作报告"

@@ -332,6 +332,11 @@ def test_a_bare_date_label_in_the_page_chrome_is_the_publish_date() -> None:
     assert value(meta.find(doc(text)), "meta.publish_date") == "2018-01-20"
 
 
+def test_a_time_label_run_into_the_source_field_is_the_publish_date() -> None:
+    text = "某县2017年政府信息公开工作年度报告\n来源：某县人民政府时间：2018-01-20 15:22\n根据《条例》编制。\n" + BODY
+    assert value(meta.find(doc(text)), "meta.publish_date") == "2018-01-20"
+
+
 def test_a_bare_time_label_inside_the_body_is_not_the_publish_date() -> None:
     event = "\n（时间：2017-06-01，地点：县政府）\n"
     text = "某县2017年政府信息公开工作年度报告\n根据《条例》编制。\n" + BODY + event + BODY

@@ -18,6 +18,7 @@ from itertools import combinations, islice
 from service.anchors import in_pipe_row, table_layout
 from service.checks import T4_BLOCKS, T4_CELLS, run_checks, t3_rows
 from service.core import Document, Evidence, Findings, Found
+from service.lexicon import printed
 from service.schema import APPLICANT_COLUMNS, Unresolved
 from service.templates.national import TABLE_THREE_START
 from service.templates.registry import national, table_three_row_words
@@ -25,8 +26,8 @@ from service.templates.registry import national, table_three_row_words
 MAX_PARSES = 64
 BLANK = ""
 
-T3_START = re.compile(re.escape(TABLE_THREE_START))
-T3_LAST_ROW = re.compile(r"结转下年度继续办理")
+T3_START = printed(TABLE_THREE_START)
+T3_LAST_ROW = printed("结转下年度继续办理")
 T4_HEADING = re.compile(r"行政\S{0,2}复议")
 T4_END = re.compile(r"[五六七]\s*[、.．]\s*(?:存在的|政府信息公开工作存在|其他需要报告)|存在的主要问题")
 ENUMERATOR = re.compile(r"\d(?=\s*[.．、]\s*[\u4e00-\u9fff“\"])")
@@ -504,11 +505,11 @@ def find_table_four(document: Document, template: str) -> Findings:
         findings.extend(by_layout.findings)
         return findings
     if not readings:
-        printed = _as_printed(chunks, 15)
-        if printed is None:
+        as_printed = _as_printed(chunks, 15)
+        if as_printed is None:
             findings.warnings.append(f"table 四 found but its {len(chunks)} numbers do not decode into 15 cells")
             return findings
-        readings = [printed]  # the report's own totals do not add up: its cells as printed, for review
+        readings = [as_printed]  # the report's own totals do not add up: its cells as printed, for review
     _emit_readings(document, findings, readings, keys, template, "table 四")
     return findings
 
@@ -567,8 +568,9 @@ def find_table_two(document: Document, template: str, stated: dict[str, set] | N
 
 def _t2_label(text: str, label: str, start: int, end: int) -> re.Match[str] | None:
     """Where the row label is printed (行政规范性文件 is cited whole)."""
-    pattern = r"(?:行政)?规范性文件" if label == "规范性文件" else re.escape(label)
-    return re.compile(pattern).search(text, start, end)
+    if label == "规范性文件":
+        return re.compile(r"(?:行\s*政\s*)?" + printed(label).pattern).search(text, start, end)
+    return printed(label).search(text, start, end)
 
 
 def _emit_t2_row(

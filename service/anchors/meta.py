@@ -7,6 +7,7 @@ import re
 import cn2an
 
 from service.core import Document, Findings, Found
+from service.lexicon import printed
 from service.templates.legacy import STATISTICS_TABLE_MARKER
 from service.templates.national import TABLE_THREE_START
 from service.templates.registry import national
@@ -22,7 +23,12 @@ HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<v>\S.*?)\s*$", re.M)
 DATE_VALUE = r"\s*[:：]\s*(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})"
 # The page's own publication date. A bare 时间/日期 (来源：… 时间：…) counts, a compound one never does: 抓取时间,
 # 采集时间, 下载时间, 更新时间 are a crawler's or a site's stamps, 填表日期 the date a form was filled in.
-HEADER_DATE = re.compile(r"(?:发布(?:时间|日期)|公开日期|(?<![\u4e00-\u9fff])(?:时间|日期))" + DATE_VALUE)
+# (a bare 时间 counts only as a label of its own, or right after a 来源 field the text runs into it:
+# 来源：平潭县人民政府时间：2023-02-20)
+HEADER_DATE = re.compile(
+    r"(?:发布(?:时间|日期)|公开日期|(?<![\u4e00-\u9fff])(?:时间|日期)|(?<=来源[:：])[^\n:：]{1,30}?(?:时间|日期))"
+    + DATE_VALUE
+)
 # The date a document was written or issued: the publication date only when nothing else is printed.
 WRITTEN_DATE = re.compile(r"(?:成文|发文|印发)(?:时间|日期)" + DATE_VALUE)
 # A report is published after its year ends, usually within months: a date outside this window is a
@@ -157,9 +163,9 @@ def template_of(findings: Findings) -> str | None:
 
 def detect_template(text: str) -> str:
     """The national template whose table-二 headers the report prints; legacy when it prints neither."""
-    scores = {spec.name: sum(marker in text for marker in spec.markers) for spec in national()}
+    scores = {spec.name: sum(bool(printed(m).search(text)) for m in spec.markers) for spec in national()}
     best = max(scores, key=scores.__getitem__)  # a tie goes to the first listed (the newer template)
-    if scores[best] >= 2 or TABLE_THREE_MARKER in text:
+    if scores[best] >= 2 or printed(TABLE_THREE_MARKER).search(text):
         return best
     return "legacy"
 
@@ -167,9 +173,9 @@ def detect_template(text: str) -> str:
 def _template_evidence(text: str, template: str) -> tuple[int, int] | None:
     markers = {spec.name: spec.markers for spec in national()}.get(template, ())
     for marker in (*markers, TABLE_THREE_MARKER):
-        at = text.find(marker)
-        if at >= 0:
-            return at, at + len(marker)
+        match = printed(marker).search(text)
+        if match:
+            return match.span()
     # legacy: cite the title line or the first line that names the report kind
     match = re.search(r"政府信息公开[^\n]{0,20}报告|政务公开[^\n]{0,20}报告|政府信息公开", text)
     return (match.start(), match.end()) if match else None
@@ -260,8 +266,7 @@ def _issuer_from_title(title: str) -> str | None:
 
 def _locate_compact(text: str, start: int, end: int, wanted: str) -> tuple[int, int] | None:
     """Span of ``wanted`` inside text[start:end], allowing whitespace between its characters."""
-    pattern = r"\s*".join(map(re.escape, wanted))
-    match = re.compile(pattern).search(text, start, end)
+    match = printed(wanted).search(text, start, end)
     return (match.start(), match.end()) if match else None
 
 
