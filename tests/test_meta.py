@@ -332,6 +332,15 @@ def test_a_bare_date_label_in_the_page_chrome_is_the_publish_date() -> None:
     assert value(meta.find(doc(text)), "meta.publish_date") == "2018-01-20"
 
 
+def test_a_line_above_a_whole_title_is_not_joined_to_it() -> None:
+    """A search box's placeholder above the heading (a PDF of the page keeps it) is not part of the title;
+    a heading broken after the issuer still is one title."""
+    text = "请输入您要搜索的内容\n某县2017年政府信息公开工作年度报告\n根据《条例》编制。\n" + BODY
+    assert value(meta.find(doc(text)), "meta.title") == "某县2017年政府信息公开工作年度报告"
+    text = "某县人民政府\n2017年政府信息公开工作年度报告\n根据《条例》编制。\n" + BODY
+    assert value(meta.find(doc(text)), "meta.title") == "某县人民政府2017年政府信息公开工作年度报告"
+
+
 def test_a_time_label_run_into_the_source_field_is_the_publish_date() -> None:
     text = "某县2017年政府信息公开工作年度报告\n来源：某县人民政府时间：2018-01-20 15:22\n根据《条例》编制。\n" + BODY
     assert value(meta.find(doc(text)), "meta.publish_date") == "2018-01-20"

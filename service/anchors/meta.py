@@ -231,6 +231,10 @@ def _body_titles(text: str, body_start: int) -> list[tuple[str, int, int, str]]:
             joined = "".join(re.sub(r"\s+|^#+", "", part[2]) for part in chunk).lstrip("#")
             if len(joined) > 60 or "，" in joined or "。" in joined or "：" in joined:
                 break
+            rest = "".join(re.sub(r"\s+|^#+", "", part[2]) for part in chunk[1:]).lstrip("#")
+            year = YEAR_IN_TITLE.search(rest)
+            if span > 1 and TITLE_SHAPE.match(rest) and year and year.start() > 0:
+                break  # the lines below are a whole title, issuer included: this line is something else
             if TITLE_SHAPE.match(joined):
                 titles.append((joined, body_start + start, body_start + chunk[-1][1], "label-exact"))
                 i += span - 1

@@ -1,0 +1,162 @@
+"""Score PDFs made here from real report web pages: ``python -m eval.rendered [harness options]``.
+
+Most reports reach users as PDF, made by a word processor from the same document the web page shows.
+The project has few real PDFs, but it has real web pages whose reports are hand-labelled. This renders
+each such page (a gold file that is a second form of a report, ``same_as``, read from an ``.html``
+source) to PDF with every renderer found on the machine — LibreOffice (Writer's table layout, the way
+a Word document becomes a PDF) and Chromium (print to PDF) — and scores the PDFs against the same
+labels. Labels wrapped inside table cells, tables split over pages and page chrome all come from the
+renderer, not from anyone here, so the figure shows how the PDF reader copes with layouts it was not
+written against. The PDFs are written under ``--out`` and never committed: they are ours, not published
+reports.
+
+Options other than ``--gold``, ``--reports`` and ``--require`` go to the harness (``--min-f1`` …).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from eval import harness
+
+OUT = harness.DEFAULT_OUT / "rendered"
+RENDER_SECONDS = 120
+
+Renderer = Callable[[Path, Path], None]  # (HTML page, PDF to write)
+
+
+def _libreoffice(page: Path, pdf: Path) -> None:
+    with tempfile.TemporaryDirectory() as profile, tempfile.TemporaryDirectory() as out:
+        subprocess.run(
+            [
+                _program("soffice", "libreoffice"),
+                f"-env:UserInstallation=file://{profile}",  # its own profile: no clash with a running office
+                "--headless",
+                "--convert-to",
+                "pdf:writer_web_pdf_Export",
+                "--outdir",
+                out,
+                str(page),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=RENDER_SECONDS,
+        )
+        shutil.move(Path(out) / (page.stem + ".pdf"), pdf)
+
+
+def _chromium(page: Path, pdf: Path) -> None:
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                _program("chromium", "chromium-browser", "google-chrome"),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf}",
+                page.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=RENDER_SECONDS,
+        )
+
+
+def _program(*names: str) -> str:
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise FileNotFoundError(names[0])
+
+
+RENDERERS: dict[str, tuple[tuple[str, ...], Renderer]] = {
+    "libreoffice": (("soffice", "libreoffice"), _libreoffice),
+    "chromium": (("chromium", "chromium-browser", "google-chrome"), _chromium),
+}
+
+
+def available() -> list[str]:
+    return [name for name, (programs, _) in RENDERERS.items() if any(shutil.which(p) for p in programs)]
+
+
+def web_pages(gold_dir: Path, report_dirs: list[Path]) -> list[tuple[dict, Path]]:
+    """(gold data, page file) for every gold file that is a web-page form of a report."""
+    pages = []
+    for path in sorted(gold_dir.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        source = data.get("source") or ""
+        if not data.get("same_as") or not source.endswith((".html", ".htm")):
+            continue
+        page = next((d / source for d in report_dirs if (d / source).is_file()), None)
+        if page is not None:
+            pages.append((data, page))
+    return pages
+
+
+def render_all(pages: list[tuple[dict, Path]], renderers: list[str], out: Path) -> list[str]:
+    """Write ``out/inputs/*.pdf`` and their gold to ``out/gold``; return the problems (a renderer that
+    failed on a page)."""
+    problems = []
+    for sub in ("inputs", "gold"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+        (out / sub).mkdir(parents=True)
+    for data, page in pages:
+        for name in renderers:
+            pdf = out / "inputs" / f"{page.stem}.{name}.pdf"
+            try:
+                RENDERERS[name][1](page, pdf)
+            except (OSError, subprocess.SubprocessError) as exc:
+                problems.append(f"{name} could not render {page.name}: {exc}")
+                continue
+            report = f"{data['report']}-{name}-pdf"
+            gold = {"report": report, "source": pdf.name, "fields": data["fields"]}
+            (out / "gold" / f"{report}.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), "utf-8")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gold", type=Path, default=Path("gold"))
+    parser.add_argument("--reports", type=Path, action="append", default=[])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--require", action="append", default=[], choices=sorted(RENDERERS))
+    args, harness_args = parser.parse_known_args(argv)
+    renderers = available()
+    missing = [name for name in args.require if name not in renderers]
+    if missing:
+        print(f"error: required renderer(s) not installed: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if not renderers:
+        print("no renderer installed (LibreOffice or Chromium): nothing to score")
+        return 0
+    pages = web_pages(args.gold, args.reports)
+    if not pages:
+        print(f"error: no web-page gold (same_as, .html source) found in {args.gold} with --reports", file=sys.stderr)
+        return 2
+    problems = render_all(pages, renderers, args.out)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    print(f"rendered {len(pages)} page(s) with {', '.join(renderers)}")
+    gold_and_inputs = ["--gold", str(args.out / "gold"), "--reports", str(args.out / "inputs")]
+    return harness.main([*gold_and_inputs, "--out", str(args.out), *harness_args])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
