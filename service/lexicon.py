@@ -32,7 +32,11 @@ NUM = rf"(?P<num>{NUMBER_PATTERN})\s*(?P<unit>万元|人次|场次|余条|条|�
 
 # (label regex, key, widest gap in characters between the label and its number)
 LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
-    (r"(?:网站|门户网站)" + GAP % 8 + r"(?:主动)?(?:公开|发布)(?:政府|政务)?信息", "active.channels.website", 6),
+    (
+        r"(?:网站|门户网站)" + GAP % 8 + r"(?:主动)?(?:公开|发布)(?:各类|各项|相关)?(?:政府|政务)?信息",
+        "active.channels.website",
+        6,
+    ),
     (
         r"(?:政务)?微博(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布)(?:政府|政务)?信息"
         r"|(?:发布|编发)[^。；;，,\d]{0,6}?微博",
@@ -40,7 +44,9 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
         4,
     ),
     (
-        r"(?:政务微信|微信公众号)(?:\d+个)?[，,]?" + GAP % 4 + r"(?:公开|发布|编发)(?:政府|政务)?(?:信息|文章)"
+        r"(?:政务微信|微信公众号)(?:\d+个)?[，,]?"
+        + GAP % 4
+        + r"(?:公开|发布|编发|推送)(?:政府|政务|图文)?(?:信息|文章|消息)"
         r"|(?:发布|编发)[^。；;，,\d]{0,6}?微信(?:信息|文章)?",
         "active.channels.wechat",
         4,
@@ -61,7 +67,11 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"新制作(?:的)?规章", "active.rules.new_made", 2),
     (r"新公开(?:的)?规章", "active.rules.new_published", 2),
     (r"规章(?:对外)?公开总数量?", "active.rules.total_published", 2),
-    (r"公开[^。；;，,\d]{0,4}?建议(?:和|、|及)?(?:政协)?提案", "active.proposals_results", 4),
+    (
+        r"公开[^。；;，,\d]{0,6}?建议(?:和|、|及)?[^。；;，,\d]{0,6}?提案(?:办理)?(?:复文|答复|结果)?",
+        "active.proposals_results",
+        4,
+    ),
     (r"重点领域信息", "active.key_areas", 2),
     (r"(?:收到|受理|接到)" + GAP % 14 + r"(?:依申请|申请)" + GAP % 10, "requests.received", 2),
     (

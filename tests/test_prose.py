@@ -298,3 +298,24 @@ def test_fee_collected_named_with_the_regulation_s_words() -> None:
     result = extract(read_bytes(text.encode(), "x.txt"))
     assert result.fields["fees.collected"].value == 0
     assert result.fields["fees.collected"].evidence.quote.endswith("0 元")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "key", "number"),
+    [
+        ("全年通过门户网站发布各类政务信息4464条。", "active.channels.website", 4464),
+        ("河北人社微信公众号共推送图文消息1600条。", "active.channels.wechat", 1600),
+        ("公开省人大代表建议和省政协委员提案复文112条。", "active.proposals_results", 112),
+    ],
+)
+def test_channel_and_proposal_wordings(sentence: str, key: str, number: int) -> None:
+    assert values(find(sentence)[1])[key] == number
+
+
+def test_a_departments_own_channel_goes_to_review() -> None:
+    """In a region's report, 教育局网站 is one department's site: its figure may not be the report's own."""
+    _, findings = find("积极通过教育局网站共公开各类信息880余条。")
+    website = found(findings, "active.channels.website")
+    assert website.value == 880 and website.how == "label-loose"
+    _, findings = find("通过政府门户网站公开各类信息880条。")
+    assert found(findings, "active.channels.website").how == "label-exact"

@@ -85,6 +85,7 @@ def find(document: Document, template: str | None = None) -> Findings:
                 and "等" not in match["label"]
                 and not RUNNING_TOTAL.search(_clause_before(view, match.start("label")))
                 and not _several_channels(view, match, key)
+                and not _a_units_channel(view, match, key)
             )
             emit(
                 key,
@@ -160,6 +161,20 @@ def _not_this_metric(view: str, match: re.Match[str], key: str) -> bool:
         and "公开" not in match["label"]
         and NOT_DISCLOSURE.search(_sentence(view, match.start())) is not None
     )  # 审批窗口受理申请
+
+
+UNITS_CHANNEL = re.compile(
+    r"[\u4e00-\u9fff]{1,8}(?:局|委|厅|办|中心|院|所|站)(?:门户)?(?:网站|政务微博|微博|政务微信|微信)"
+)
+
+
+def _a_units_channel(view: str, match: re.Match[str], key: str) -> bool:
+    """A channel named as one department's (教育局网站, 卫健委微信) in a report that may speak for a whole
+    region: that unit's figure, or the report's own if the unit is the issuer — a person decides."""
+    if not key.startswith("active.channels."):
+        return False
+    said = _clause_before(view, match.start("label"))[-12:] + view[match.start("label") : match.start("num")]
+    return UNITS_CHANNEL.search(said) is not None
 
 
 def _several_channels(view: str, match: re.Match[str], key: str) -> bool:
