@@ -147,3 +147,11 @@ def test_adding_a_field_touches_only_the_schema_and_the_lexicon(tmp_path) -> Non
     )
     seen = _run(root, NEW_FIELD_CHECK)
     assert seen == {"value": 12, "legacy": True, "gb2021_prose": True}  # found, and in every template's scope
+
+
+def test_table_three_columns_are_the_schemas_applicant_columns_then_the_total() -> None:
+    from service.schema import APPLICANT_COLUMNS
+    from service.templates.national import TABLE_THREE_COLUMNS
+
+    assert tuple(column.key for column in TABLE_THREE_COLUMNS) == (*APPLICANT_COLUMNS, "total")
+    assert all(column.word for column in TABLE_THREE_COLUMNS)

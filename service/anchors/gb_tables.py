@@ -20,7 +20,7 @@ from service.checks import T4_BLOCKS, T4_CELLS, run_checks, t3_rows
 from service.core import Document, Evidence, Findings, Found
 from service.lexicon import printed
 from service.schema import APPLICANT_COLUMNS, Unresolved
-from service.templates.national import TABLE_THREE_START
+from service.templates.national import TABLE_FOUR_BLOCKS, TABLE_FOUR_CELLS, TABLE_THREE_COLUMNS, TABLE_THREE_START
 from service.templates.registry import national, table_three_row_words
 
 MAX_PARSES = 64
@@ -329,29 +329,10 @@ def _t4_by_layout(document: Document, start: int, end: int, template: str) -> By
 
 # Words that name each table-三 row, for reading a table whose rows cannot all be found in order.
 T3_ROW_WORDS: dict[str, str] = table_three_row_words()
-# Header words of the applicant columns of table 三 (a column's header cells read top to bottom), in order.
-T3_COLUMN_WORDS: dict[str, str] = {
-    "natural_person": r"自然人",
-    "commercial": r"商业企业",
-    "research": r"科研机构",
-    "social_welfare": r"社会公益",
-    "legal_service": r"法律服务",
-    "other_org": r"(?<!或)其[他它](?!组织)",
-    "total": r"总计|合计",
-}
-# Header words of table 四: its three blocks, and the five cells of each.
-T4_BLOCK_WORDS: dict[str, str] = {
-    "review": r"^(?!.*起诉).*复议",
-    "litigation.direct": r"直接起诉",
-    "litigation.after_review": r"复议后起诉",
-}
-T4_CELL_WORDS: dict[str, str] = {
-    "upheld": r"维持",
-    "corrected": r"纠正",
-    "other": r"其他",
-    "pending": r"尚未审结|未审结",
-    "total": r"总计|合计",
-}
+# Header words of table 三's columns and of table 四's blocks and cells (service.templates.national).
+T3_COLUMN_WORDS: dict[str, str] = {column.key: column.word for column in TABLE_THREE_COLUMNS}
+T4_BLOCK_WORDS: dict[str, str] = {block.key: block.word for block in TABLE_FOUR_BLOCKS}
+T4_CELL_WORDS: dict[str, str] = {cell.key: cell.word for cell in TABLE_FOUR_CELLS}
 
 
 def _rows_by_label(document: Document, start: int, end: int, template: str) -> Findings:

@@ -38,18 +38,30 @@ TABLE_THREE_TAIL = (
     Row("carried_forward", "四、结转下年度继续办理", r"结转下年度"),
 )
 
-# Table 四: three blocks of five cells, the total last.
+# Table 三's columns, left to right: the six applicant types (schema.APPLICANT_COLUMNS) and the total,
+# each with the words its header cells print (read top to bottom), for reading a table by its header.
+TABLE_THREE_COLUMNS = (
+    Row("natural_person", "自然人", r"自然人"),
+    Row("commercial", "法人或其他组织 商业企业", r"商业企业"),
+    Row("research", "法人或其他组织 科研机构", r"科研机构"),
+    Row("social_welfare", "法人或其他组织 社会公益组织", r"社会公益"),
+    Row("legal_service", "法人或其他组织 法律服务机构", r"法律服务"),
+    Row("other_org", "法人或其他组织 其他", r"(?<!或)其[他它](?!组织)"),
+    Row("total", "总计", r"总计|合计"),
+)
+
+# Table 四: three blocks of five cells, the total last; each with the words its header cells print.
 TABLE_FOUR_BLOCKS = (
-    Row("review", "行政复议"),
-    Row("litigation.direct", "行政诉讼 未经复议直接起诉"),
-    Row("litigation.after_review", "行政诉讼 复议后起诉"),
+    Row("review", "行政复议", r"^(?!.*起诉).*复议"),
+    Row("litigation.direct", "行政诉讼 未经复议直接起诉", r"直接起诉"),
+    Row("litigation.after_review", "行政诉讼 复议后起诉", r"复议后起诉"),
 )
 TABLE_FOUR_CELLS = (
-    Row("upheld", "结果维持"),
-    Row("corrected", "结果纠正"),
-    Row("other", "其他结果"),
-    Row("pending", "尚未审结"),
-    Row("total", "总计"),
+    Row("upheld", "结果维持", r"维持"),
+    Row("corrected", "结果纠正", r"纠正"),
+    Row("other", "其他结果", r"其他"),
+    Row("pending", "尚未审结", r"尚未审结|未审结"),
+    Row("total", "总计", r"总计|合计"),
 )
 
 NATIONAL_PROSE_KEYS: tuple[str, ...] = (
