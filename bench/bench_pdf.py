@@ -7,7 +7,7 @@ through read + ``extract``; a page is a *table* page when most of its lines hold
 else a *text* page. Reports ms per page (median, p95) for each kind, and whole files end to end.
 
 Default PDFs: ``tests/data/pdf/*.pdf`` that read (the real Hongze report, the generated layout PDF).
-Pass more directories, e.g. the gold reports printed by ``bench/pdf_corpus.py``. Results go to
+Pass more directories, e.g. ``eval/out/rendered/inputs`` after ``python -m eval.rendered``. Results go to
 ``bench/out/bench_pdf.json`` (git-ignored).
 """
 

@@ -4,18 +4,23 @@ Most reports reach users as PDF, made by a word processor from the same document
 The project has few real PDFs, but it has real web pages whose reports are hand-labelled. This renders
 each such page (a gold file that is a second form of a report, ``same_as``, read from an ``.html``
 source) to PDF with every renderer found on the machine — LibreOffice (Writer's table layout, the way
-a Word document becomes a PDF) and Chromium (print to PDF) — and scores the PDFs against the same
+a Word document becomes a PDF) and Chromium (print to PDF, its running header and footer — date, title,
+address, "3/7" — left on every page) — and scores the PDFs against the same
 labels. Labels wrapped inside table cells, tables split over pages and page chrome all come from the
 renderer, not from anyone here, so the figure shows how the PDF reader copes with layouts it was not
 written against. The PDFs are written under ``--out`` and never committed: they are ours, not published
 reports.
 
-Options other than ``--gold``, ``--reports`` and ``--require`` go to the harness (``--min-f1`` …).
+``--every-report`` renders every gold report, the text and Markdown ones laid out as a word processor
+would (a paragraph per line, Markdown pipe tables as ruled tables), to see the reader on more layouts.
+Options other than ``--gold``, ``--reports``, ``--every-report``, ``--out`` and ``--require`` go to the
+harness (``--min-f1`` …).
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import shutil
 import subprocess
@@ -66,7 +71,6 @@ def _chromium(page: Path, pdf: Path) -> None:
                 "--disable-component-update",
                 "--disable-sync",
                 f"--user-data-dir={profile}",
-                "--no-pdf-header-footer",
                 f"--print-to-pdf={pdf}",
                 page.resolve().as_uri(),
             ],
@@ -94,34 +98,65 @@ def available() -> list[str]:
     return [name for name, (programs, _) in RENDERERS.items() if any(shutil.which(p) for p in programs)]
 
 
-def web_pages(gold_dir: Path, report_dirs: list[Path]) -> list[tuple[dict, Path]]:
-    """(gold data, page file) for every gold file that is a web-page form of a report."""
-    pages = []
+def to_render(gold_dir: Path, report_dirs: list[Path], *, every_report: bool = False) -> list[tuple[dict, Path]]:
+    """(gold data, input file) for every gold file that is a web-page form of a report (``same_as``, an
+    ``.html`` source), or with ``every_report`` for every gold file whose input is found."""
+    chosen = []
     for path in sorted(gold_dir.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         source = data.get("source") or ""
-        if not data.get("same_as") or not source.endswith((".html", ".htm")):
+        page = source.endswith((".html", ".htm")) and data.get("same_as")
+        if not (page or (every_report and source.endswith((".txt", ".md")))):
             continue
-        page = next((d / source for d in report_dirs if (d / source).is_file()), None)
-        if page is not None:
-            pages.append((data, page))
-    return pages
+        found = next((d / source for d in report_dirs if (d / source).is_file()), None)
+        if found is not None:
+            chosen.append((data, found))
+    return chosen
 
 
-def render_all(pages: list[tuple[dict, Path]], renderers: list[str], out: Path) -> list[str]:
+STYLE = "p{margin:0 0 .3em}table{border-collapse:collapse}td{border:1px solid #000;padding:2px 6px}"
+
+
+def as_html(title: str, text: str) -> str:
+    """A text report as a word processor lays it out: a paragraph per line, runs of Markdown
+    ``| a | b |`` rows as a ruled table (separator rows dropped)."""
+    out = [f'<!doctype html><meta charset="utf-8"><title>{html.escape(title)}</title><style>{STYLE}</style>']
+    in_table = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        is_row = stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1
+        if is_row != in_table:
+            out.append("<table>" if is_row else "</table>")
+        in_table = is_row
+        if is_row:
+            cells = [c.strip() for c in stripped[1:-1].split("|")]
+            if not all(set(c) <= set("-: ") for c in cells):
+                out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        elif stripped:
+            out.append(f"<p>{html.escape(stripped.lstrip('#').strip())}</p>")
+    if in_table:
+        out.append("</table>")
+    return "\n".join(out)
+
+
+def render_all(chosen: list[tuple[dict, Path]], renderers: list[str], out: Path) -> list[str]:
     """Write ``out/inputs/*.pdf`` and their gold to ``out/gold``; return the problems (a renderer that
     failed on a page)."""
     problems = []
-    for sub in ("inputs", "gold"):
+    for sub in ("inputs", "gold", "pages"):
         shutil.rmtree(out / sub, ignore_errors=True)
         (out / sub).mkdir(parents=True)
-    for data, page in pages:
+    for data, source in chosen:
+        page = source
+        if source.suffix.lower() not in (".html", ".htm"):
+            page = out / "pages" / (source.stem + ".html")
+            page.write_text(as_html(source.stem, source.read_text("utf-8", errors="replace")), "utf-8")
         for name in renderers:
-            pdf = out / "inputs" / f"{page.stem}.{name}.pdf"
+            pdf = out / "inputs" / f"{source.stem}.{name}.pdf"
             try:
                 RENDERERS[name][1](page, pdf)
             except (OSError, subprocess.SubprocessError) as exc:
-                problems.append(f"{name} could not render {page.name}: {exc}")
+                problems.append(f"{name} could not render {source.name}: {exc}")
                 continue
             report = f"{data['report']}-{name}-pdf"
             gold = {"report": report, "source": pdf.name, "fields": data["fields"]}
@@ -135,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=Path, action="append", default=[])
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--require", action="append", default=[], choices=sorted(RENDERERS))
+    parser.add_argument("--every-report", action="store_true", help="also text and Markdown reports")
     args, harness_args = parser.parse_known_args(argv)
     renderers = available()
     missing = [name for name in args.require if name not in renderers]
@@ -144,16 +180,16 @@ def main(argv: list[str] | None = None) -> int:
     if not renderers:
         print("no renderer installed (LibreOffice or Chromium): nothing to score")
         return 0
-    pages = web_pages(args.gold, args.reports)
+    pages = to_render(args.gold, args.reports, every_report=args.every_report)
     if not pages:
-        print(f"error: no web-page gold (same_as, .html source) found in {args.gold} with --reports", file=sys.stderr)
+        print(f"error: no gold report to render found in {args.gold} with --reports", file=sys.stderr)
         return 2
     problems = render_all(pages, renderers, args.out)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     if problems:
         return 2
-    print(f"rendered {len(pages)} page(s) with {', '.join(renderers)}")
+    print(f"rendered {len(pages)} report(s) with {', '.join(renderers)}")
     gold_and_inputs = ["--gold", str(args.out / "gold"), "--reports", str(args.out / "inputs")]
     return harness.main([*gold_and_inputs, "--out", str(args.out), *harness_args])
 

@@ -58,6 +58,7 @@ def build_result(
     anchor_failures: set[str] | None = None,
 ) -> Result:
     fields, conflicts = merge(candidates, document.text)
+    review_table_figures_from_prose(fields, template)
     checks = conflicts + run_checks({k: f.value for k, f in fields.items()}, template, findings.waived)
     mark_failed_checks(fields, checks, anchor_failures)
     confirm_model_values(fields, checks)
@@ -78,6 +79,20 @@ def build_result(
         provenance=provenance,
         text=document.text if include_text else None,
     )
+
+
+def review_table_figures_from_prose(fields: dict[str, FieldValue], template: str | None) -> None:
+    """A figure a national template prints in its tables, found only in the prose: the table was not read
+    (or not printed), and prose wording may count otherwise (受理 may be 新收 + 结转) — a person compares."""
+    spec = spec_for(template)
+    if not spec.is_national:
+        return
+    for key in set(spec.table_keys) & fields.keys():
+        field = fields[key]
+        if field.source == "prose" and not field.review:
+            field.review = True
+            field.confidence = min(field.confidence, FAILED_CHECK_CAP)
+            field.reason = "a figure of the template's tables, found only in the prose: the table was not read"
 
 
 def place_evidence(document: Document, fields: dict[str, FieldValue], unresolved: list[Unresolved]) -> None:

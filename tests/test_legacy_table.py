@@ -228,3 +228,14 @@ def test_cumulative_column_printed_first_is_read_by_its_header() -> None:
     got = values(legacy_table.find(doc(text)))
     assert got["requests.received"] == 12
     assert got["fees.collected"] == pytest.approx(0.03)
+
+
+def test_a_row_printed_without_its_figure_gives_its_neighbours_number_to_nobody() -> None:
+    """A PDF drops a blank cell: ``5.其他方式回应事件数 次 (一)收到申请数 件 23`` — the 23 is the next row's."""
+    text = (
+        "指标名称 单位 统计数\n（五）回应解读情况\n4.微博微信回应事件数 次 3\n5.其他方式回应事件数 次\n"
+        "三、依申请公开情况\n（一）收到申请数 件 23\n1.当面申请数 件\n2.传真申请数 件\n3.网络申请数 件 23\n"
+        "填表日期：2018年1月5日"
+    )
+    got = values(legacy_table.find(doc(text)))
+    assert got == {"response.social_media": 3, "requests.received": 23, "requests.channel.online": 23}

@@ -284,3 +284,16 @@ def test_the_check_that_sent_a_field_to_review_is_data_not_reason_text() -> None
     assert not fields["review.other"].review and fields["review.other"].held_by is None
     assert fields["review.other"].confidence == 0.93
     assert fields["review.total"].review
+
+
+def test_a_table_figure_found_only_in_the_prose_of_a_template_report_goes_to_review() -> None:
+    """受理申请749件 in a 2021-template report whose table 三 was not read: 受理 may count 结转 too."""
+    text = (
+        "某县2022年政府信息公开工作年度报告\n第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n"
+        "2022年，全年共受理政府信息公开申请749件，发布政策解读12篇。\n"
+    )
+    result = extract(read_bytes(text.encode("utf-8"), "report.txt"))
+    assert result.template == "gb2021"
+    received = result.fields["requests.received"]
+    assert received.value == 749 and received.review and "only in the prose" in received.reason
+    assert not result.fields["response.interpretations"].review  # not a table figure: prose is its home

@@ -27,6 +27,10 @@ ROW = re.compile(
 )
 
 
+# a unit cell standing between two labels: the row before it has no figure (a blank cell)
+UNIT_CELL = re.compile(r"(?<=[\s|])(?:人次|万元|条|件|次|篇|个|人|元)[\s|]+(?=\S*[\u4e00-\u9fff])")
+
+
 def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group())
 
@@ -52,6 +56,13 @@ def find(document: Document, stated: dict[str, set] | None = None) -> Findings:
     for match in ROW.finditer(region):
         label_from, previous_end = previous_end, match.end()
         label = region[label_from : match.start()]
+        # rows whose figure cell is blank print only their label and unit: the number belongs to the last row
+        *blank_rows, label = UNIT_CELL.split(label)
+        for blank in blank_rows:
+            blank_key = legacy_table_key(blank, block)
+            if blank_key in ("review.total", "litigation.total"):
+                block = blank_key.split(".")[0]
+        label_from = match.start() - len(label)
         label = re.sub(r"^[\s|:：]*(?:其中)?[\s|:：]*", "", label).rstrip()
         if UNKEYED_CHANNEL_ROW.search(label):
             findings.waived["L-channels"] = f"the table prints a channel row with no key of its own ({label[-12:]})"
