@@ -57,7 +57,7 @@ def test_a_real_report_reads_as_one_document_without_page_chrome() -> None:
     assert doc.kind == "pdf" and doc.encoding == "pdf"
     assert doc.info == {"format": "pdf", "pages": 5, "pages_read": 5} and doc.warnings == ()
     assert not [line for line in doc.text.split("\n") if re.fullmatch(r"-\s*\d+\s*-", line)]
-    assert doc.text.startswith("洪泽区人民政府\n2023 年政府信息公开工作年度报告")
+    assert doc.text.startswith("洪泽区人民政府\n2023年政府信息公开工作年度报告")
 
 
 def test_justification_spaces_between_cjk_characters_are_removed() -> None:
@@ -65,6 +65,17 @@ def test_justification_spaces_between_cjk_characters_are_removed() -> None:
     text = read_path(HONGZE).text
     assert "邮 编" not in text and "邮编：" in text
     assert "只计这一情形" in text  # "只计这一情 形" inside a table cell
+
+
+def test_a_word_processors_space_between_chinese_and_a_number_is_removed() -> None:
+    assert "2023 年政府信息公开" in raw_text(HONGZE)[0]
+    text = read_path(HONGZE).text
+    assert "2023 年" not in text and "2023年政府信息公开" in text
+
+
+def test_a_label_printed_one_character_per_line_is_one_line() -> None:
+    assert "\r\n三\r\n、\r\n本\r\n年\r\n度\r\n办\r\n理\r\n结\r\n果\r\n" in "\n".join(raw_text(HONGZE))
+    assert "\n三、本年度办理结果\n（一）予以公开 0 0 0 0 0 0 0\n" in read_path(HONGZE).text
 
 
 def test_table_rows_and_cells_far_apart_keep_their_spaces() -> None:

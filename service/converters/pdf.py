@@ -5,7 +5,8 @@ The plain text layer already lets the table decoders read tables 二/三/四 (ro
 
 - running headers and footers (a line repeated at the top or bottom of most pages, page numbers
   such as ``- 4 -`` left to ``strip_chrome``) are dropped;
-- spaces PDF text puts between CJK characters of justified lines (``邮 编 ：``) are removed;
+- spaces PDF text puts between CJK characters of justified lines (``邮 编 ：``), and between Chinese
+  and a number where a word processor spaces them (``微博 29 个``), are removed; a cell gap stays;
 - pages are joined with a plain line break, so a table continued on the next page follows its first
   part directly once the page chrome between them is gone.
 
@@ -231,7 +232,38 @@ def _page_lines(pdf: pdfium.PdfDocument, number: int) -> list[_Line]:
     lines = _mend_broken_lines(lines)
     for line in lines:
         _measure(line)
-    return lines
+    return _join_vertical_labels(lines)
+
+
+_VERTICAL_CHAR = re.compile(r"[\u4e00-\u9fff、（）()]{1,2}")
+
+
+def _join_vertical_labels(lines: list[_Line]) -> list[_Line]:
+    """A label printed one character per line in a narrow cell (三\n、\n本\n年\n度…, 结\n果\n维\n持) made one
+    line again: Chinese characters stacked right below each other in the same column. Digits are never
+    joined (a column of numbers is many rows)."""
+    out: list[_Line] = []
+    for line in lines:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and line.height
+            and prev.height
+            and _VERTICAL_CHAR.fullmatch(line.text)
+            and _VERTICAL_CHAR.fullmatch(prev.text[-2:] if getattr(prev, "vertical", False) else prev.text)
+            and line.left < prev.right
+            and line.right > prev.left  # the same narrow column: the glyphs overlap side to side
+            and -0.1 * prev.height <= line.top - prev.bottom <= 0.8 * max(line.height, prev.height)
+        ):
+            prev.text += line.text
+            prev.index.extend(line.index)
+            prev.page.extend(line.page)
+            prev.box.extend(line.box)
+            prev.top, prev.bottom = min(prev.top, line.top), line.bottom
+            prev.vertical = True  # type: ignore[attr-defined]
+            continue
+        out.append(line)
+    return out
 
 
 class _CharBoxes:
@@ -406,7 +438,14 @@ def _clean(text: str, index: list[int], boxes: _CharBoxes) -> _Line:
         before = line[m.start() - 1] if m.start() else ""
         after = line[m.end()] if m.end() < len(line) else ""
         wide = before and after and is_wide(before) and is_wide(after)
-        if before and after and (not wide or _far_apart(boxes(kept[m.start() - 1]), boxes(kept[m.end()]))):
+        # a word processor's spacing between Chinese and a number (微博 29 个) is narrower than a cell gap
+        mixed = before and after and _wide_and_digit(before, after)
+        apart = 1.0 if wide else 0.6
+        if (
+            before
+            and after
+            and (not (wide or mixed) or _far_apart(boxes(kept[m.start() - 1]), boxes(kept[m.end()]), apart))
+        ):
             out.append(" ")
             out_index.append(kept[m.start()])
         pos = m.end()
@@ -415,10 +454,16 @@ def _clean(text: str, index: list[int], boxes: _CharBoxes) -> _Line:
     return _Line("".join(out), out_index)
 
 
-def _far_apart(a: Box, b: Box) -> bool:
-    """Whether two characters of a line (pdfium boxes) are more than one character height apart."""
+def _far_apart(a: Box, b: Box, heights: float = 1.0) -> bool:
+    """Whether two characters of a line (pdfium boxes) are more than ``heights`` character heights apart."""
     height = max(a[3] - a[1], b[3] - b[1], 1.0)
-    return b[0] - a[2] > height
+    return b[0] - a[2] > heights * height
+
+
+def _wide_and_digit(before: str, after: str) -> bool:
+    return (is_wide(before) and after.isascii() and after.isdigit()) or (
+        before.isascii() and before.isdigit() and is_wide(after)
+    )
 
 
 _WORD = re.compile(r"[\w\u4e00-\u9fff]")
