@@ -155,7 +155,9 @@ ZERO_STATEMENTS: list[tuple[str, str]] = [
 NOT_DISCLOSURE = re.compile(r"审批|窗口|办件|政务服务|服务中心|行政许可|12345|热线|信访|办理事项")
 OUTCOME_NOT_CASE = re.compile(r"纠错|纠正|败诉|被[^。，]*行政")
 # A figure about a part of the body (县直各单位, 各乡镇) is not the report's whole-scope figure (GOLD rule 1).
-SUB_SCOPE = re.compile(r"县直|区直|市直|州直|各乡镇|乡镇|街道|本级政府|县级政府|区级政府|市级政府")
+SUB_SCOPE = re.compile(
+    r"县直|区直|市直|州直|各乡镇|乡镇|街道(?!办事处|党工委|工委)|本级政府|县级政府|区级政府|市级政府"
+)  # (东湖街道办事处 names a body — the issuer itself, in a 街道's own report — not a part of one)
 # A figure counted up to a date or over several years is not this year's.
 STOCK = re.compile(
     r"截[至止]\s*(?:\d{4}\s*年\s*)?(?!12\s*月\s*31\s*日)\d{1,2}\s*月\s*\d{1,2}\s*日"

@@ -59,6 +59,7 @@ def build_result(
 ) -> Result:
     fields, conflicts = merge(candidates, document.text)
     review_table_figures_from_prose(fields, template)
+    review_a_number_the_text_ends_on(fields, document.text)
     checks = conflicts + run_checks({k: f.value for k, f in fields.items()}, template, findings.waived)
     mark_failed_checks(fields, checks, anchor_failures)
     confirm_model_values(fields, checks)
@@ -93,6 +94,19 @@ def review_table_figures_from_prose(fields: dict[str, FieldValue], template: str
             field.review = True
             field.confidence = min(field.confidence, FAILED_CHECK_CAP)
             field.reason = "a figure of the template's tables, found only in the prose: the table was not read"
+
+
+def review_a_number_the_text_ends_on(fields: dict[str, FieldValue], text: str) -> None:
+    """A report never ends on a table number: a text that does was cut (a crawler's or a store's limit),
+    and its last number may be cut too (15 of 151)."""
+    end = len(text.rstrip(" \t\n|"))
+    if not end or not text[end - 1].isdigit():
+        return
+    for field in fields.values():
+        if field.evidence is not None and field.evidence.end >= end and not field.review:
+            field.review = True
+            field.confidence = min(field.confidence, FAILED_CHECK_CAP)
+            field.reason = "the text ends on this number: it may be cut off"
 
 
 def place_evidence(document: Document, fields: dict[str, FieldValue], unresolved: list[Unresolved]) -> None:

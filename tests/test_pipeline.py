@@ -297,3 +297,13 @@ def test_a_table_figure_found_only_in_the_prose_of_a_template_report_goes_to_rev
     received = result.fields["requests.received"]
     assert received.value == 749 and received.review and "only in the prose" in received.reason
     assert not result.fields["response.interpretations"].review  # not a table figure: prose is its home
+
+
+def test_a_number_the_text_ends_on_may_be_cut_off_and_goes_to_review() -> None:
+    text = (
+        "某县2017年政府信息公开工作年度报告\n全年主动公开政府信息1690条。\n指标名称 单位 统计数\n（一）收到申请数 件 15"
+    )
+    fields = extract(read_bytes(text.encode("utf-8"), "report.txt")).fields
+    assert fields["active.total"].value == 1690 and not fields["active.total"].review
+    received = fields["requests.received"]
+    assert received.value == 15 and received.review and "cut off" in received.reason

@@ -319,3 +319,9 @@ def test_a_departments_own_channel_goes_to_review() -> None:
     assert website.value == 880 and website.how == "label-loose"
     _, findings = find("通过政府门户网站公开各类信息880条。")
     assert found(findings, "active.channels.website").how == "label-exact"
+
+
+def test_a_street_office_naming_itself_is_not_a_sub_scope() -> None:
+    """街道 marks a part of a county's figure (各街道), but 东湖街道办事处 is the body itself."""
+    assert values(find("2023年，东湖街道办事处主动公开政府信息47条。")[1])["active.total"] == 47
+    assert "active.total" not in values(find("2023年，各街道主动公开政府信息47条。")[1])
