@@ -59,7 +59,7 @@ def build_result(
 ) -> Result:
     fields, conflicts = merge(candidates, document.text)
     review_table_figures_from_prose(fields, template)
-    review_a_number_the_text_ends_on(fields, document.text)
+    review_a_number_the_text_ends_on(fields, document.text, template)
     checks = conflicts + run_checks({k: f.value for k, f in fields.items()}, template, findings.waived)
     mark_failed_checks(fields, checks, anchor_failures)
     confirm_model_values(fields, checks)
@@ -96,9 +96,12 @@ def review_table_figures_from_prose(fields: dict[str, FieldValue], template: str
             field.reason = "a figure of the template's tables, found only in the prose: the table was not read"
 
 
-def review_a_number_the_text_ends_on(fields: dict[str, FieldValue], text: str) -> None:
-    """A report never ends on a table number: a text that does was cut (a crawler's or a store's limit),
-    and its last number may be cut too (15 of 151)."""
+def review_a_number_the_text_ends_on(fields: dict[str, FieldValue], text: str, template: str | None) -> None:
+    """A national-template report never ends on a table number (sections 五 and 六 follow table 四): a text
+    that does was cut (a crawler's or a store's limit), and its last number may be cut too (15 of 151).
+    A legacy report may end on its statistics table."""
+    if not spec_for(template).is_national:
+        return
     end = len(text.rstrip(" \t\n|"))
     if not end or not text[end - 1].isdigit():
         return

@@ -300,10 +300,13 @@ def test_a_table_figure_found_only_in_the_prose_of_a_template_report_goes_to_rev
 
 
 def test_a_number_the_text_ends_on_may_be_cut_off_and_goes_to_review() -> None:
-    text = (
-        "某县2017年政府信息公开工作年度报告\n全年主动公开政府信息1690条。\n指标名称 单位 统计数\n（一）收到申请数 件 15"
-    )
-    fields = extract(read_bytes(text.encode("utf-8"), "report.txt")).fields
+    head = "某县2022年政府信息公开工作年度报告\n全年主动公开政府信息1690条。\n"
+    table_two = "第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n规章 0 0 0\n行政规范性文件 4 0 15"
+    fields = extract(read_bytes((head + table_two).encode("utf-8"), "report.txt")).fields
     assert fields["active.total"].value == 1690 and not fields["active.total"].review
-    received = fields["requests.received"]
-    assert received.value == 15 and received.review and "cut off" in received.reason
+    in_force = fields["active.normative.in_force"]
+    assert in_force.value == 15 and in_force.review and "cut off" in in_force.reason
+    assert not fields["active.normative.issued"].review
+    # a legacy report may end on its statistics table
+    legacy = head.replace("2022", "2017") + "指标名称 单位 统计数\n（一）收到申请数 件 15"
+    assert not extract(read_bytes(legacy.encode("utf-8"), "report.txt")).fields["requests.received"].review
