@@ -350,3 +350,11 @@ def test_a_bare_time_label_inside_the_body_is_not_the_publish_date() -> None:
     event = "\n（时间：2017-06-01，地点：县政府）\n"
     text = "某县2017年政府信息公开工作年度报告\n根据《条例》编制。\n" + BODY + event + BODY
     assert found(meta.find(doc(text)), "meta.publish_date") == []
+
+
+def test_every_report_gets_a_template_even_with_no_words_naming_its_kind() -> None:
+    wrapped = "某局2013年度信息公开工作\n年度报告\n一、主动公开信息5条。\n"
+    assert value(meta.find(doc(wrapped)), "meta.template") == "legacy"
+    bare = "某局2013年工作情况\n一、主动公开信息5条。\n"
+    template = extract(doc(bare)).fields["meta.template"]
+    assert template.value == "legacy" and template.review  # by the year alone: a person confirms

@@ -149,6 +149,9 @@ def find(document: Document) -> Findings:
         )
     elif marker:
         found.append(Found("meta.template", template, *marker, "table" if template != "legacy" else "prose", "header"))
+    elif year:  # nothing names the report kind: legacy by its year alone, for a person to confirm
+        note = "no template table and no words naming the report kind: read as legacy"
+        found.append(Found("meta.template", template, year.start, year.end, "prose", "label-loose", note=note))
     if len(text) - body_start < 300:
         findings.warnings.append(f"the report body is only {len(text) - body_start} characters: is it complete?")
     return findings
@@ -177,7 +180,9 @@ def _template_evidence(text: str, template: str) -> tuple[int, int] | None:
         if match:
             return match.span()
     # legacy: cite the title line or the first line that names the report kind
-    match = re.search(r"政府信息公开[^\n]{0,20}报告|政务公开[^\n]{0,20}报告|政府信息公开", text)
+    match = re.search(
+        r"(?:政府|政务)?(?:信息|資訊)?公[开開][^\n。]{0,20}\n?[^\n。]{0,6}?[报報]告|政府信息公[开開]", text
+    )
     return (match.start(), match.end()) if match else None
 
 
