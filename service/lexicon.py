@@ -52,7 +52,7 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
         4,
     ),
     (r"其他方式公开政府信息数?", "active.channels.other", 2),
-    (r"(?<!有效)(?<!制发的)(?<!制发)(?:公开|包括[:：]?)(?:行政)?规范性文件", "active.normative_docs", 2),
+    (r"(?<!有效)(?<!制发的)(?<!制发)(?:公开|包括[:：]?|其中[:：]?)(?:行政)?规范性文件", "active.normative_docs", 2),
     # table-二 figures stated in prose (a report holds only its template's keys: prose.find drops the rest);
     # they also settle a table-二 row printed as one run of digits
     (r"(?:本年度?)?制发(?:的)?(?:行政)?规范性文件", "active.normative.issued", 2),
@@ -68,17 +68,22 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"新公开(?:的)?规章", "active.rules.new_published", 2),
     (r"规章(?:对外)?公开总数量?", "active.rules.total_published", 2),
     (
-        r"公开[^。；;，,\d]{0,6}?建议(?:和|、|及)?[^。；;，,\d]{0,6}?提案(?:办理)?(?:复文|答复|结果)?",
+        r"公开[^。；;，,\d]{0,6}?建议(?:和|、|及)?[^。；;，,\d]{0,6}?提案(?:办理)?(?:复文|答复|结果)?"
+        r"|建议(?:和|、|及)?[^。；;，,\d]{0,6}?提案(?:办理)?(?:结果|信息|复文|答复)",
         "active.proposals_results",
         4,
     ),
     (r"重点领域信息", "active.key_areas", 2),
-    (r"(?:收到|受理|接到)" + GAP % 14 + r"(?:依申请|申请)" + GAP % 10, "requests.received", 2),
+    (r"(?:收到|受理|接到|接收)" + GAP % 14 + r"(?:依申请|申请)" + GAP % 10, "requests.received", 2),
+    (r"提交(?:政府)?信息公开(?:申请)?", "requests.received", 2),
     (
-        r"(?<!应)(?:主动公开|共公布)[我本全该区县市州镇乡各级单位部门机关]{0,8}(?:政府|政务)?信息(?:数)?(?:达|共)?",
+        r"(?<!应)(?:主动公开|共公布)[我本全该区县市州镇乡各级单位部门机关]{0,8}(?:政府|政务)?信息"
+        r"(?:件数|条数|数量|数)?(?:为|达|共)?",
         "active.total",
         2,
     ),
+    # 公开各类信息1812条 / 共发布信息532条: the year's count over every channel (one named channel: see prose)
+    (r"(?:公开|发布)(?:了)?(?:各类|各项)(?:政府|政务)?信息|共(?:发布|公开)(?:政府|政务)?信息", "active.total", 2),
     (r"回应" + GAP % 12 + r"(?:舆情|热点)(?:信息)?|处置" + GAP % 4 + r"舆情", "response.hot_topics", 3),
     (r"(?:召开|举办)" + GAP % 14 + r"新闻发布会", "response.press_conferences", 2),
     (r"在线访谈", "response.online_interviews", 2),
@@ -98,7 +103,14 @@ LABEL_THEN_NUMBER: list[tuple[str, str, int]] = [
     (r"非本(?:部门|机关)掌握|不属于本(?:行政)?机关公开(?:数)?", "requests.not_held", 2),
     (r"申请信息不明确", "requests.unclear", 2),
     (r"其他处理", "requests.other_handling.total", 2),
-    (r"转下一?年度(?:继续)?(?:办理)?(?:答复)?(?:的)?(?:有)?", "requests.carried_forward", 2),
+    (r"(?:转|顺延至?|结转至?)下一?年度?(?:继续)?(?:办理)?(?:答复)?(?:的)?(?:有)?", "requests.carried_forward", 2),
+    # the national templates' （七）总计 said in prose (共处理依申请公开政府信息81件); legacy holds no such key
+    (
+        r"(?:共|累计)?(?:处理|办结)(?:了)?[^。；;，,\d]{0,4}?(?:依申请公开|政府信息公开申请|信息公开申请)"
+        r"(?:政府信息|案件|申请)?",
+        "requests.processed_total",
+        2,
+    ),
     (r"行政复议(?:案件|申请)?(?:数量?)?(?:为)?", "review.total", 2),
     (r"行政诉讼(?:案件)?(?:数量?)?(?:为)?", "litigation.total", 2),
     (r"从事政府信息公开工作(?:的)?(?:人员|工作人员)(?:数)?", "capacity.staff", 2),
@@ -121,7 +133,7 @@ DEADLINE = re.compile(r"(?:个)?(?:工作日|日内|日起|天内|日)")
 TIGHT_GAP = re.compile(r"^[\s共达为计约有:：是]*$")
 
 NUMBER_THEN_LABEL: list[tuple[str, str]] = [
-    (r"(?P<num>\d+)\s*个(?:便民|政府信息公开|公共)?查阅(?:点|场所)", "capacity.reading_points"),
+    (r"(?P<num>\d+)\s*个(?:便民|政府信息公开|公共)?(?:查阅|查询)(?:点|场所|中心)", "capacity.reading_points"),
     (r"(?<![\d.])(?P<num>\d+)\s*(?:场|次)(?:次)?(?:新闻发布会)", "response.press_conferences"),
     (r"(?:收到|受理)(?P<num>\d+)\s*(?:项|件|个|条)(?:有关)?(?:政府)?信息公开(?:的)?申请", "requests.received"),
 ]
@@ -141,12 +153,15 @@ CLAUSE = r"[^。；;，,\d\n]{0,24}?"
 ZERO_STATEMENTS: list[tuple[str, str]] = [
     (NEGATION + CLAUSE + r"(?:收费|费用|处理费|收取[^。；;，,\d]{0,12}?费)|暂不收费|不收取任何费用", "fees.collected"),
     (
-        NEGATION + CLAUSE + r"(?<!复议)(?<!诉讼)(?:依申请公开|信息公开(?:的)?申请|公开政府信息申请|公开申请|申请公开)"
+        NEGATION
+        + CLAUSE
+        + r"(?<!复议)(?<!诉讼)(?:依申请公开|信息公开(?:的)?申请|公开政府信息(?:的)?申请|公开申请|申请公开)"
         r"(?![^。；;，,]{0,4}(?:行政复议|行政诉讼))",
         "requests.received",
     ),
     (NEGATION + CLAUSE + r"行政复议(?!纠错|纠正)", "review.total"),
     (NEGATION + CLAUSE + r"行政诉讼(?!纠错|纠正)", "litigation.total"),
+    (NEGATION + CLAUSE + r"行政复议(?:和|及|或|、)诉讼(?!纠错|纠正)", "litigation.total"),
     (r"行政复议、提起行政诉讼的情况[:：\s]*无", "litigation.total"),
     (r"行政复议、提起行政诉讼的情况[:：\s]*无", "review.total"),
     (NEGATION + r"[^。；;，,\d\n]{0,12}?(?:专职|全职)(?:工作)?人员", "capacity.staff_full_time"),

@@ -358,3 +358,17 @@ def test_every_report_gets_a_template_even_with_no_words_naming_its_kind() -> No
     bare = "某局2013年工作情况\n一、主动公开信息5条。\n"
     template = extract(doc(bare)).fields["meta.template"]
     assert template.value == "legacy" and template.review  # by the year alone: a person confirms
+
+
+@pytest.mark.parametrize(
+    ("sentence", "issuer"),
+    [
+        ("本报告是根据《条例》要求,由北京市大兴区统计局编制的2016年度政府信息公开年度报告。", "北京市大兴区统计局"),
+        ("根据《条例》有关要求,现将西安市高陵区人民政府2025年政府信息公开工作年度报告予以公开。", "西安市高陵区人民政府"),
+        ("根据《条例》,特公布贵阳市2018年政府信息公开工作年度报告。", "贵阳市"),
+    ],
+)
+def test_without_a_title_the_opening_sentence_names_the_issuer(sentence: str, issuer: str) -> None:
+    field = extract(doc(sentence + "\n" + BODY)).fields["meta.issuer"]
+    assert field.value == issuer and field.review  # not a heading: a person confirms
+    assert found(meta.find(doc("现将我局2018年政府信息公开工作报告如下：\n" + BODY)), "meta.issuer") == []

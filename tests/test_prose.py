@@ -325,3 +325,36 @@ def test_a_street_office_naming_itself_is_not_a_sub_scope() -> None:
     """街道 marks a part of a county's figure (各街道), but 东湖街道办事处 is the body itself."""
     assert values(find("2023年，东湖街道办事处主动公开政府信息47条。")[1])["active.total"] == 47
     assert "active.total" not in values(find("2023年，各街道主动公开政府信息47条。")[1])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "template", "key", "number"),
+    [
+        ("全年通过门户网站、微信公众号、微博等渠道公开各类信息1812条。", None, "active.total", 1812),
+        ("及时发布和更新各类信息,共发布信息532条。", None, "active.total", 532),
+        ("2013年度我镇在主动公开政府信息件数为123件。", None, "active.total", 123),
+        ("2022年,我区共处理依申请公开政府信息81件,已全部办结。", "gb2021", "requests.processed_total", 81),
+        ("接收政府信息公开申请件共4件。", "gb2021", "requests.received", 4),
+        ("向区政府提交政府信息公开190件。", "gb2021", "requests.received", 190),
+        ("顺延至下一年答复2件。", "gb2021", "requests.carried_forward", 2),
+        ("其中行政规范性文件13件。", None, "active.normative_docs", 13),
+        ("建议提案复文14件。", None, "active.proposals_results", 14),
+        ("为3个查询中心配齐资料。", None, "capacity.reading_points", 3),
+        ("我镇没有接到群众主动要求公开政府信息的申请。", None, "requests.received", 0),
+        ("今年没有行政复议和诉讼案件发生。", None, "litigation.total", 0),
+    ],
+)
+def test_more_wordings_from_many_provinces(sentence: str, template: str | None, key: str, number: int) -> None:
+    assert values(find(sentence, template)[1])[key] == number
+
+
+@pytest.mark.parametrize(
+    ("sentence", "key"),
+    [
+        ("政府会议、会议解读类信息50条。", "response.interpretations"),  # a kind of content
+        ("利用门户网站主动公开政府信息88条、规范性文件2条、政务动态类信息421条。", "active.channels.website"),
+        ("全年通过区政府门户网站“政府信息公开专栏”发布主动公开信息183条。", "active.total"),  # one channel
+    ],
+)
+def test_readings_a_person_should_confirm_go_to_review(sentence: str, key: str) -> None:
+    assert found(find(sentence)[1], key).how == "label-loose"

@@ -507,7 +507,7 @@ def _as_printed(chunks: list[Chunk], width: int) -> list[list[Cell]] | None:
 # --------------------------------------------------------------------------- table 二
 
 T2_ROWS = {spec.name: [row.as_tuple() for row in spec.table_two] for spec in national()}
-T2_START = re.compile(r"第二十条\s*第\s*[（(]\s*一\s*[）)]\s*项")
+T2_START = re.compile(r"第二十条\s*第\s*[（(]\s*一\s*(?:[）)]\s*项|项\s*[）)])")  # 第(一)项, or 第(一项)
 T2_ROW_LABELS = sorted(
     {row.printed or row.label for spec in national() for row in spec.table_two}
     | {row.label for spec in national() for row in spec.table_two},

@@ -111,6 +111,8 @@ def find(document: Document) -> Findings:
 
     found.extend(_other_years(text, found))
     found.extend(_signing_issuer(text, body_start, found))
+    if not any(f.key == "meta.issuer" for f in found):
+        found.extend(_issuer_in_the_first_sentence(text, body_start))
 
     if not any(f.key == "meta.year" for f in found):
         first_year = YEAR_IN_TITLE.search(text, body_start)
@@ -320,6 +322,27 @@ def _signing_issuer(text: str, body_start: int, found: list[Found]) -> list[Foun
         return []
     at = text.find(signer, line_start)
     return [Found("meta.issuer", signer, at, at + len(signer), "prose", "label-loose", note="the body that signs")]
+
+
+# The opening sentence naming the body that reports (由北京市大兴区统计局编制的…年度报告, 现将西安市高陵区人民
+# 政府2025年…年度报告予以公开, 特公布贵阳市2018年…): the issuer when the text has no title or signature.
+ISSUER_IN_SENTENCE = re.compile(
+    r"(?:由(?P<by>[\u4e00-\u9fff（）()]{2,30}?)编制(?:的|了|而成)?"
+    r"|(?:现将|特公布|现公布|特发布|现发布)(?P<of>[\u4e00-\u9fff（）()]{2,30}?))"
+    r"\s*(?:(?:19|20)\d{2}\s*年度?)\s*(?:的)?\s*(?:政府信息公开|政务公开|信息公开)"
+)
+
+
+def _issuer_in_the_first_sentence(text: str, body_start: int) -> list[Found]:
+    match = ISSUER_IN_SENTENCE.search(text, body_start, body_start + 1500)
+    if not match:
+        return []
+    group = "by" if match["by"] else "of"
+    who = match[group]
+    if who in GENERIC_ISSUERS or who.startswith(("我", "本")):
+        return []
+    note = "named in the opening sentence: the text has no title or signature"
+    return [Found("meta.issuer", who, match.start(group), match.end(group), "prose", "label-loose", note=note)]
 
 
 def _core(issuer: str) -> str:

@@ -86,6 +86,9 @@ def find(document: Document, template: str | None = None) -> Findings:
                 and not RUNNING_TOTAL.search(_clause_before(view, match.start("label")))
                 and not _several_channels(view, match, key)
                 and not _a_units_channel(view, match, key)
+                and not KIND_OF_CONTENT.search(match["label"])  # 会议解读类信息50条: a kind, not the count
+                and not _first_of_a_list(view, match)
+                and not _one_channel_named(view, match, key)
             )
             emit(
                 key,
@@ -161,6 +164,30 @@ def _not_this_metric(view: str, match: re.Match[str], key: str) -> bool:
         and "公开" not in match["label"]
         and NOT_DISCLOSURE.search(_sentence(view, match.start())) is not None
     )  # 审批窗口受理申请
+
+
+KIND_OF_CONTENT = re.compile(r"(?<!各)类")
+LIST_GOES_ON = re.compile(r"、[^。；;，,\d]{1,14}?\d")
+
+
+def _first_of_a_list(view: str, match: re.Match[str]) -> bool:
+    """公开政府信息88条、规范性文件2条、…: the first item of a list of categories, which may be one kind
+    among several rather than the whole (a person decides)."""
+    return LIST_GOES_ON.match(view, match.end()) is not None
+
+
+def _one_channel_named(view: str, match: re.Match[str], key: str) -> bool:
+    """通过区政府门户网站…发布主动公开信息183条: a total said of one channel may be that channel's count; said
+    in a sentence about one department's channel, that department's."""
+    if key != "active.total":
+        return False
+    at = match.start("label")
+    sentence_start = max(view.rfind("。", max(0, at - 200), at), max(0, at - 200) - 1) + 1
+    if UNITS_CHANNEL.search(view, sentence_start, match.start("num")):
+        return True  # 在州地税局网站开设专栏…共发布各类信息819条: that department's site
+    said = _clause_before(view, at) + view[at : match.start("num")]
+    channels = {"微信" if word == "公众号" else word for word in CHANNEL_WORDS.findall(said)}
+    return len(channels) == 1 and "等" not in said
 
 
 UNITS_CHANNEL = re.compile(
