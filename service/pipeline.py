@@ -91,9 +91,7 @@ def review_table_figures_from_prose(fields: dict[str, FieldValue], template: str
     for key in set(spec.table_keys) & fields.keys():
         field = fields[key]
         if field.source == "prose" and not field.review:
-            field.review = True
-            field.confidence = min(field.confidence, FAILED_CHECK_CAP)
-            field.reason = "a figure of the template's tables, found only in the prose: the table was not read"
+            _to_review(field, "a figure of the template's tables, found only in the prose: the table was not read")
 
 
 def review_a_number_the_text_ends_on(fields: dict[str, FieldValue], text: str, template: str | None) -> None:
@@ -107,9 +105,13 @@ def review_a_number_the_text_ends_on(fields: dict[str, FieldValue], text: str, t
         return
     for field in fields.values():
         if field.evidence is not None and field.evidence.end >= end and not field.review:
-            field.review = True
-            field.confidence = min(field.confidence, FAILED_CHECK_CAP)
-            field.reason = "the text ends on this number: it may be cut off"
+            _to_review(field, "the text ends on this number: it may be cut off")
+
+
+def _to_review(field: FieldValue, reason: str) -> None:
+    field.review = True
+    field.confidence = min(field.confidence, FAILED_CHECK_CAP)
+    field.reason = reason
 
 
 def place_evidence(document: Document, fields: dict[str, FieldValue], unresolved: list[Unresolved]) -> None:

@@ -182,8 +182,7 @@ def _one_channel_named(view: str, match: re.Match[str], key: str) -> bool:
     if key != "active.total":
         return False
     at = match.start("label")
-    sentence_start = max(view.rfind("。", max(0, at - 200), at), max(0, at - 200) - 1) + 1
-    if UNITS_CHANNEL.search(view, sentence_start, match.start("num")):
+    if UNITS_CHANNEL.search(view, _sentence_start(view, at), match.start("num")):
         return True  # 在州地税局网站开设专栏…共发布各类信息819条: that department's site
     said = _clause_before(view, at) + view[at : match.start("num")]
     channels = {"微信" if word == "公众号" else word for word in CHANNEL_WORDS.findall(said)}
@@ -215,8 +214,12 @@ def _several_channels(view: str, match: re.Match[str], key: str) -> bool:
     return len(channels) > 1
 
 
+def _sentence_start(view: str, at: int) -> int:
+    return max(view.rfind("。", max(0, at - 200), at), max(0, at - 200) - 1) + 1
+
+
 def _sentence(view: str, at: int) -> str:
-    start = max(view.rfind("。", max(0, at - 200), at), max(0, at - 200) - 1) + 1
+    start = _sentence_start(view, at)
     end = view.find("。", at)
     return view[start : end if end >= 0 else len(view)]
 
