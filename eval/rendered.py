@@ -34,14 +34,14 @@ from eval import harness
 OUT = harness.DEFAULT_OUT / "rendered"
 RENDER_SECONDS = 120
 
-Renderer = Callable[[Path, Path], None]  # (HTML page, PDF to write)
+Renderer = Callable[[str, Path, Path], None]  # (program, HTML page, PDF to write)
 
 
-def _libreoffice(page: Path, pdf: Path) -> None:
+def _libreoffice(program: str, page: Path, pdf: Path) -> None:
     with tempfile.TemporaryDirectory() as profile, tempfile.TemporaryDirectory() as out:
         subprocess.run(
             [
-                _program("soffice", "libreoffice"),
+                program,
                 f"-env:UserInstallation=file://{profile}",  # its own profile: no clash with a running office
                 "--headless",
                 "--convert-to",
@@ -57,11 +57,11 @@ def _libreoffice(page: Path, pdf: Path) -> None:
         shutil.move(Path(out) / (page.stem + ".pdf"), pdf)
 
 
-def _chromium(page: Path, pdf: Path) -> None:
+def _chromium(program: str, page: Path, pdf: Path) -> None:
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
-                _program("chromium", "chromium-browser", "google-chrome"),
+                program,
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
@@ -80,12 +80,8 @@ def _chromium(page: Path, pdf: Path) -> None:
         )
 
 
-def _program(*names: str) -> str:
-    for name in names:
-        found = shutil.which(name)
-        if found:
-            return found
-    raise FileNotFoundError(names[0])
+def _program(names: tuple[str, ...]) -> str | None:
+    return next((found for name in names if (found := shutil.which(name))), None)
 
 
 RENDERERS: dict[str, tuple[tuple[str, ...], Renderer]] = {
@@ -95,7 +91,7 @@ RENDERERS: dict[str, tuple[tuple[str, ...], Renderer]] = {
 
 
 def available() -> list[str]:
-    return [name for name, (programs, _) in RENDERERS.items() if any(shutil.which(p) for p in programs)]
+    return [name for name, (programs, _) in RENDERERS.items() if _program(programs)]
 
 
 def to_render(gold_dir: Path, report_dirs: list[Path], *, every_report: bool = False) -> list[tuple[dict, Path]]:
@@ -153,8 +149,9 @@ def render_all(chosen: list[tuple[dict, Path]], renderers: list[str], out: Path)
             page.write_text(as_html(source.stem, source.read_text("utf-8", errors="replace")), "utf-8")
         for name in renderers:
             pdf = out / "inputs" / f"{source.stem}.{name}.pdf"
+            programs, render = RENDERERS[name]
             try:
-                RENDERERS[name][1](page, pdf)
+                render(_program(programs) or programs[0], page, pdf)
             except (OSError, subprocess.SubprocessError) as exc:
                 problems.append(f"{name} could not render {source.name}: {exc}")
                 continue

@@ -24,10 +24,10 @@ def test_web_pages_are_the_html_second_forms_only() -> None:
 
 
 def test_each_rendering_is_scored_against_the_labels_of_its_page(tmp_path: Path, monkeypatch) -> None:
-    def stand_in(page: Path, pdf: Path) -> None:
+    def stand_in(program: str, page: Path, pdf: Path) -> None:
         shutil.copy(REAL_PDF, pdf)
 
-    monkeypatch.setitem(rendered.RENDERERS, "stand-in", ((), stand_in))
+    monkeypatch.setitem(rendered.RENDERERS, "stand-in", (("stand-in",), stand_in))
     pages = rendered.to_render(ROOT / "gold", [CORPUS])[:1]
     assert rendered.render_all(pages, ["stand-in"], tmp_path) == []
     gold = json.loads((tmp_path / "gold" / "pingtan-2019-page-stand-in-pdf.json").read_text("utf-8"))
@@ -37,10 +37,10 @@ def test_each_rendering_is_scored_against_the_labels_of_its_page(tmp_path: Path,
 
 
 def test_a_renderer_that_fails_is_reported_not_scored(tmp_path: Path, monkeypatch) -> None:
-    def broken(page: Path, pdf: Path) -> None:
+    def broken(program: str, page: Path, pdf: Path) -> None:
         raise OSError("no display")
 
-    monkeypatch.setitem(rendered.RENDERERS, "broken", ((), broken))
+    monkeypatch.setitem(rendered.RENDERERS, "broken", (("broken",), broken))
     problems = rendered.render_all(rendered.to_render(ROOT / "gold", [CORPUS])[:1], ["broken"], tmp_path)
     assert problems == ["broken could not render pingtan-2019-page.html: no display"]
     assert list((tmp_path / "gold").iterdir()) == []
