@@ -177,13 +177,10 @@ def _first_of_a_list(view: str, match: re.Match[str]) -> bool:
 
 
 def _one_channel_named(view: str, match: re.Match[str], key: str) -> bool:
-    """通过区政府门户网站…发布主动公开信息183条: a total said of one channel may be that channel's count; said
-    in a sentence about one department's channel, that department's."""
+    """通过区政府门户网站…发布主动公开信息183条: a total said of one channel may be that channel's count."""
     if key != "active.total":
         return False
     at = match.start("label")
-    if UNITS_CHANNEL.search(view, _sentence_start(view, at), match.start("num")):
-        return True  # 在州地税局网站开设专栏…共发布各类信息819条: that department's site
     said = _clause_before(view, at) + view[at : match.start("num")]
     channels = {"微信" if word == "公众号" else word for word in CHANNEL_WORDS.findall(said)}
     return len(channels) == 1 and "等" not in said
@@ -196,11 +193,15 @@ UNITS_CHANNEL = re.compile(
 
 def _a_units_channel(view: str, match: re.Match[str], key: str) -> bool:
     """A channel named as one department's (教育局网站, 卫健委微信) in a report that may speak for a whole
-    region: that unit's figure, or the report's own if the unit is the issuer — a person decides."""
+    region: that unit's figure, or the report's own if the unit is the issuer — a person decides. A channel
+    figure names its channel just before it; a total may be said sentences after (在州地税局网站开设专栏…
+    共发布各类信息819条)."""
+    at = match.start("label")
+    if key == "active.total":
+        return UNITS_CHANNEL.search(view, _sentence_start(view, at), match.start("num")) is not None
     if not key.startswith("active.channels."):
         return False
-    said = _clause_before(view, match.start("label"))[-12:] + view[match.start("label") : match.start("num")]
-    return UNITS_CHANNEL.search(said) is not None
+    return UNITS_CHANNEL.search(_clause_before(view, at)[-12:] + view[at : match.start("num")]) is not None
 
 
 def _several_channels(view: str, match: re.Match[str], key: str) -> bool:

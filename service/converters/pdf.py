@@ -205,6 +205,8 @@ class _Line:
     bottom: float = 0.0
     height: float = 0.0
     tabular: bool = False  # holds a gap wider than 1.5 characters: cells of a table row
+    reaches: bool = False  # its last physical line runs to the page's right margin (set by _join_paragraphs)
+    vertical: bool = False  # made of characters printed one per line (set by _join_vertical_labels)
 
 
 _CJK_GAP = re.compile(r" +")
@@ -250,7 +252,7 @@ def _join_vertical_labels(lines: list[_Line]) -> list[_Line]:
             and line.height
             and prev.height
             and _VERTICAL_CHAR.fullmatch(line.text)
-            and _VERTICAL_CHAR.fullmatch(prev.text[-2:] if getattr(prev, "vertical", False) else prev.text)
+            and _VERTICAL_CHAR.fullmatch(prev.text[-2:] if prev.vertical else prev.text)
             and line.left < prev.right
             and line.right > prev.left  # the same narrow column: the glyphs overlap side to side
             and -0.1 * prev.height <= line.top - prev.bottom <= 0.8 * max(line.height, prev.height)
@@ -260,7 +262,7 @@ def _join_vertical_labels(lines: list[_Line]) -> list[_Line]:
             prev.page.extend(line.page)
             prev.box.extend(line.box)
             prev.top, prev.bottom = min(prev.top, line.top), line.bottom
-            prev.vertical = True  # type: ignore[attr-defined]
+            prev.vertical = True
             continue
         out.append(line)
     return out
@@ -385,9 +387,9 @@ def _join_paragraphs(pages: list[list[_Line]]) -> list[_Line]:
                 prev.box.extend(line.box)
                 prev.left, prev.right, prev.top, prev.bottom = line.left, line.right, line.top, line.bottom
                 prev.tabular = line.tabular
-                prev.reaches = line.right >= margin - 1.5 * line.height  # type: ignore[attr-defined]
+                prev.reaches = line.right >= margin - 1.5 * line.height
                 continue
-            line.reaches = line.height > 0 and line.right >= margin - 1.5 * line.height  # type: ignore[attr-defined]
+            line.reaches = line.height > 0 and line.right >= margin - 1.5 * line.height
             out.append(line)
     return out
 
@@ -400,7 +402,7 @@ def _right_margin(lines: list[_Line]) -> float:
 
 def _continues(prev: _Line, line: _Line, *, first: bool) -> bool:
     """Whether ``line`` goes on with ``prev`` (whose extent fields describe its last physical line)."""
-    if not getattr(prev, "reaches", False) or prev.tabular or line.tabular or not prev.height or not line.height:
+    if not prev.reaches or prev.tabular or line.tabular or not prev.height or not line.height:
         return False
     if abs(prev.height - line.height) > 0.2 * prev.height or _NEW_ITEM.match(line.text):
         return False
